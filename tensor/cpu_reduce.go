@@ -1,0 +1,239 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/godl/godl/internal/parallel"
+)
+
+func (cpuDevice) Reduce(op ReduceOp, dst, src Strided) {
+	switch src.Buf.DType() {
+	case Float32:
+		reduceKernel[float32, float64](op, dst, src)
+	case Float64:
+		reduceKernel[float64, float64](op, dst, src)
+	case Int64:
+		reduceKernel[int64, int64](op, dst, src)
+	}
+}
+
+// partial is the running state of one reduction: the accumulator for Sum and Prod, the extreme
+// value and its index for the others.
+type partial[T Element, A float64 | int64] struct {
+	acc A
+	val T
+	idx int
+	any bool
+}
+
+// combine folds element x, found at flattened index i, into p.
+func (p *partial[T, A]) combine(op ReduceOp, x T, i int) {
+	switch op {
+	case ReduceSum:
+		p.acc += A(x)
+	case ReduceProd:
+		p.acc *= A(x)
+	case ReduceMax, ReduceArgMax:
+		if !p.any || x > p.val || (x != x && p.val == p.val) {
+			p.val, p.idx, p.any = x, i, true
+		}
+	case ReduceMin, ReduceArgMin:
+		if !p.any || x < p.val || (x != x && p.val == p.val) {
+			p.val, p.idx, p.any = x, i, true
+		}
+	}
+}
+
+// merge folds a later partial q into p.
+func (p *partial[T, A]) merge(op ReduceOp, q partial[T, A]) {
+	switch op {
+	case ReduceSum:
+		p.acc += q.acc
+	case ReduceProd:
+		p.acc *= q.acc
+	default:
+		if q.any {
+			p.combine(op, q.val, q.idx)
+		}
+	}
+}
+
+func newPartial[T Element, A float64 | int64](op ReduceOp) partial[T, A] {
+	if op == ReduceProd {
+		return partial[T, A]{acc: 1}
+	}
+	return partial[T, A]{}
+}
+
+// run folds n elements of s, from offset off with the given stride, whose flattened indices
+// start at i0.
+func (p *partial[T, A]) run(op ReduceOp, s []T, off, stride, n, i0 int) {
+	if op == ReduceSum && stride == 1 {
+		// Four accumulators: independent chains run in parallel in the CPU.
+		var a0, a1, a2, a3 A
+		r := s[off : off+n]
+		i := 0
+		for ; i+4 <= len(r); i += 4 {
+			a0 += A(r[i])
+			a1 += A(r[i+1])
+			a2 += A(r[i+2])
+			a3 += A(r[i+3])
+		}
+		for ; i < len(r); i++ {
+			a0 += A(r[i])
+		}
+		p.acc += (a0 + a1) + (a2 + a3)
+		return
+	}
+	for j := 0; j < n; j++ {
+		p.combine(op, s[off+j*stride], i0+j)
+	}
+}
+
+// store writes the result of p into d[o].
+func store[T Element, A float64 | int64](op ReduceOp, dst Buffer, o int, p partial[T, A]) {
+	switch op {
+	case ReduceSum, ReduceProd:
+		cpuData[T](dst)[o] = T(p.acc)
+	case ReduceMax, ReduceMin:
+		cpuData[T](dst)[o] = p.val
+	default:
+		cpuData[int64](dst)[o] = int64(p.idx)
+	}
+}
+
+func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
+	np := len(dst.Shape)
+	outer := dst.Numel()
+	if outer == 0 {
+		return
+	}
+	s := cpuData[T](src.Buf)
+	inner := Shape(src.Shape[np:]).Numel()
+	red := newIter(src.Shape[np:], Layout{Shape: src.Shape[np:], Strides: src.Strides[np:]})
+	rInner, rStride, rRows := red.inner(), red.innerStride(0), red.rows()
+
+	// reduceAt folds every reduced element of the output whose first source element is at base.
+	reduceAt := func(base int) partial[T, A] {
+		p := newPartial[T, A](op)
+		if inner == 0 {
+			return p
+		}
+		if rRows == 1 {
+			p.run(op, s, base+red.base[0], rStride, rInner, 0)
+			return p
+		}
+		row := 0
+		red.eachRow(0, rRows, func(offs *[maxOps]int) {
+			p.run(op, s, base+offs[0], rStride, rInner, row*rInner)
+			row++
+		})
+		return p
+	}
+
+	out := newIter(dst.Shape, dst.Layout, Layout{Shape: dst.Shape, Strides: src.Strides[:np], Offset: src.Offset})
+	oInner, dStride, sStride := out.inner(), out.innerStride(0), out.innerStride(1)
+
+	// One long reduction per output: split it into fixed pieces, reduce the pieces in
+	// parallel, then merge them in order.
+	if len(red.shape) == 1 && inner >= 2*blockElems && outer < 64 {
+		pieces := (inner + blockElems - 1) / blockElems
+		parts := make([]partial[T, A], outer*pieces)
+		bases := make([]int, 0, outer)
+		dsts := make([]int, 0, outer)
+		out.eachRow(0, out.rows(), func(offs *[maxOps]int) {
+			for j := range oInner {
+				dsts = append(dsts, offs[0]+j*dStride)
+				bases = append(bases, offs[1]+j*sStride)
+			}
+		})
+		parallel.For(len(parts), 1, func(lo, hi int) {
+			for w := lo; w < hi; w++ {
+				o, piece := w/pieces, w%pieces
+				i0 := piece * blockElems
+				p := newPartial[T, A](op)
+				p.run(op, s, bases[o]+i0*rStride, rStride, min(blockElems, inner-i0), i0)
+				parts[w] = p
+			}
+		})
+		for o := range outer {
+			p := parts[o*pieces]
+			for _, q := range parts[o*pieces+1 : (o+1)*pieces] {
+				p.merge(op, q)
+			}
+			store(op, dst.Buf, dsts[o], p)
+		}
+		return
+	}
+
+	grainRows := max(1, blockElems/max(1, inner*oInner))
+	parallel.For(out.rows(), grainRows, func(lo, hi int) {
+		out.eachRow(lo, hi, func(offs *[maxOps]int) {
+			for j := range oInner {
+				store(op, dst.Buf, offs[0]+j*dStride, reduceAt(offs[1]+j*sStride))
+			}
+		})
+	})
+}
+
+// Softmax is the CPU's fused softmax: one pass for the maximum, one for the exponentials and
+// their sum, one to scale, per row, in float64 arithmetic.
+func (cpuDevice) Softmax(dst, src Strided, axis int, log bool) {
+	switch src.Buf.DType() {
+	case Float32:
+		softmaxKernel[float32](dst, src, axis, log)
+	case Float64:
+		softmaxKernel[float64](dst, src, axis, log)
+	default:
+		panicf("tensor.Softmax", "dtype %s not supported", src.Buf.DType())
+	}
+}
+
+func softmaxKernel[T float32 | float64](dst, src Strided, axis int, log bool) {
+	if dst.Numel() == 0 {
+		return
+	}
+	n := src.Shape[axis]
+	dss, sss := dst.Strides[axis], src.Strides[axis]
+	// Iterate over every position except along axis.
+	shape := append([]int(nil), src.Shape...)
+	shape[axis] = 1
+	it := newIter(shape, Layout{Shape: shape, Strides: dst.Strides, Offset: dst.Offset},
+		Layout{Shape: shape, Strides: src.Strides, Offset: src.Offset})
+	d, s := cpuData[T](dst.Buf), cpuData[T](src.Buf)
+	oInner, ods, oss := it.inner(), it.innerStride(0), it.innerStride(1)
+	grainRows := max(1, blockElems/max(1, n*oInner))
+	parallel.For(it.rows(), grainRows, func(lo, hi int) {
+		it.eachRow(lo, hi, func(offs *[maxOps]int) {
+			for j := range oInner {
+				do, so := offs[0]+j*ods, offs[1]+j*oss
+				m := math.Inf(-1)
+				for i := range n {
+					m = max(m, float64(s[so+i*sss]))
+				}
+				if math.IsInf(m, -1) {
+					m = 0 // a row of -Inf: exp(-Inf - 0) = 0, the sum is 0, the result NaN as in torch
+				}
+				sum := 0.0
+				for i := range n {
+					e := math.Exp(float64(s[so+i*sss]) - m)
+					sum += e
+					if !log {
+						d[do+i*dss] = T(e)
+					}
+				}
+				if log {
+					lse := m + math.Log(sum)
+					for i := range n {
+						d[do+i*dss] = T(float64(s[so+i*sss]) - lse)
+					}
+				} else {
+					inv := 1 / sum
+					for i := range n {
+						d[do+i*dss] = T(float64(d[do+i*dss]) * inv)
+					}
+				}
+			}
+		})
+	})
+}

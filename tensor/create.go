@@ -1,0 +1,356 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// Option chooses the dtype or device of a new tensor. A DType is an Option; so is On(device).
+type Option interface{ apply(*options) }
+
+type options struct {
+	dtype DType
+	dev   Device
+}
+
+func (d DType) apply(o *options) { o.dtype = d }
+
+type onDevice struct{ d Device }
+
+func (o onDevice) apply(opt *options) { opt.dev = o.d }
+
+// On returns an Option that places a new tensor on device d.
+func On(d Device) Option { return onDevice{d} }
+
+func makeOptions(op string, opts []Option) options {
+	o := options{dtype: Float32, dev: CPU}
+	for _, opt := range opts {
+		if opt == nil {
+			panicf(op, "nil option")
+		}
+		opt.apply(&o)
+	}
+	if !o.dtype.valid() {
+		panicf(op, "invalid dtype %d", uint8(o.dtype))
+	}
+	if o.dev == nil {
+		panicf(op, "nil device")
+	}
+	return o
+}
+
+func checkShape(op string, shape []int) {
+	for _, d := range shape {
+		if d < 0 {
+			panicf(op, "negative dimension in shape %s", shapeStr(shape))
+		}
+	}
+}
+
+// From returns a new CPU tensor holding a copy of data with the given shape; the dtype follows
+// from T. With no shape the tensor is 1-D. It panics if the shape does not hold len(data)
+// elements.
+func From[T Element](data []T, shape ...int) *Tensor {
+	if len(shape) == 0 {
+		shape = []int{len(data)}
+	}
+	checkShape("tensor.From", shape)
+	if n := Shape(shape).Numel(); n != len(data) {
+		panicf("tensor.From", "shape %s needs %d elements, got %d", shapeStr(shape), n, len(data))
+	}
+	t := alloc(CPU, DTypeOf[T](), shape)
+	copy(cpuData[T](t.st.buf), data)
+	return t
+}
+
+// Scalar returns a 0-d CPU tensor holding v.
+func Scalar[T Element](v T) *Tensor { return From([]T{v}, []int{}...) }
+
+// Empty returns a tensor of the given shape whose contents are unspecified: it skips the fill
+// when every element will be written anyway.
+func Empty(shape Shape, opts ...Option) *Tensor {
+	o := makeOptions("tensor.Empty", opts)
+	checkShape("tensor.Empty", shape)
+	return alloc(o.dev, o.dtype, shape)
+}
+
+// Full returns a tensor of the given shape with every element v (Float32 on the CPU unless
+// options say otherwise).
+func Full(shape Shape, v float64, opts ...Option) *Tensor {
+	o := makeOptions("tensor.Full", opts)
+	checkShape("tensor.Full", shape)
+	t := alloc(o.dev, o.dtype, shape)
+	o.dev.Fill(t.strided(), v)
+	return t
+}
+
+// Zeros returns a tensor of zeros.
+func Zeros(shape Shape, opts ...Option) *Tensor { return Full(shape, 0, opts...) }
+
+// Ones returns a tensor of ones.
+func Ones(shape Shape, opts ...Option) *Tensor { return Full(shape, 1, opts...) }
+
+// ZerosLike returns a tensor of zeros with t's shape, dtype and device.
+func ZerosLike(t *Tensor) *Tensor { return FullLike(t, 0) }
+
+// OnesLike returns a tensor of ones with t's shape, dtype and device.
+func OnesLike(t *Tensor) *Tensor { return FullLike(t, 1) }
+
+// FullLike returns a tensor filled with v with t's shape, dtype and device.
+func FullLike(t *Tensor, v float64) *Tensor {
+	st := t.live("tensor.FullLike")
+	return Full(t.layout.Shape, v, st.buf.DType(), On(st.dev))
+}
+
+// EmptyLike returns a tensor with t's shape, dtype and device and unspecified contents.
+func EmptyLike(t *Tensor) *Tensor {
+	st := t.live("tensor.EmptyLike")
+	return alloc(st.dev, st.buf.DType(), t.layout.Shape)
+}
+
+// Arange returns the 1-D tensor start, start+step, ... up to but excluding end, like
+// torch.arange. It panics if step is 0 or has the wrong sign for the range.
+func Arange(start, end, step float64, opts ...Option) *Tensor {
+	o := makeOptions("tensor.Arange", opts)
+	if step == 0 || math.IsNaN(start+end+step) || (end-start)*step < 0 {
+		panicf("tensor.Arange", "bad range start=%g end=%g step=%g", start, end, step)
+	}
+	n := int(math.Ceil((end - start) / step))
+	vals := make([]float64, n)
+	for i := range vals {
+		vals[i] = start + float64(i)*step
+	}
+	return fromFloat64s(vals, []int{n}, o)
+}
+
+// Linspace returns steps evenly spaced values from start to end inclusive, like
+// torch.linspace.
+func Linspace(start, end float64, steps int, opts ...Option) *Tensor {
+	o := makeOptions("tensor.Linspace", opts)
+	if steps < 0 {
+		panicf("tensor.Linspace", "negative number of steps %d", steps)
+	}
+	vals := make([]float64, steps)
+	if steps == 1 {
+		vals[0] = start
+	}
+	if steps > 1 {
+		h := (end - start) / float64(steps-1)
+		// Fill from both ends like torch, so the last value is exactly end.
+		half := steps / 2
+		for i := range steps {
+			if i < half {
+				vals[i] = start + h*float64(i)
+			} else {
+				vals[i] = end - h*float64(steps-1-i)
+			}
+		}
+	}
+	return fromFloat64s(vals, []int{steps}, o)
+}
+
+// Eye returns the n×n identity matrix.
+func Eye(n int, opts ...Option) *Tensor {
+	o := makeOptions("tensor.Eye", opts)
+	checkShape("tensor.Eye", []int{n})
+	vals := make([]float64, n*n)
+	for i := range n {
+		vals[i*n+i] = 1
+	}
+	return fromFloat64s(vals, []int{n, n}, o)
+}
+
+// fromFloat64s builds a tensor of o's dtype and device from float64 values.
+func fromFloat64s(vals []float64, shape []int, o options) *Tensor {
+	var t *Tensor
+	switch o.dtype {
+	case Float32:
+		v := make([]float32, len(vals))
+		for i, x := range vals {
+			v[i] = float32(x)
+		}
+		t = From(v, shape...)
+	case Float64:
+		t = From(vals, shape...)
+	case Int64:
+		v := make([]int64, len(vals))
+		for i, x := range vals {
+			v[i] = int64(x)
+		}
+		t = From(v, shape...)
+	}
+	if o.dev != CPU {
+		return t.To(o.dev)
+	}
+	return t
+}
+
+// To returns the tensor on device d, copying when d is not t's device (the result is then
+// contiguous). It returns t itself when it is already there.
+func (t *Tensor) To(d Device) *Tensor {
+	st := t.live("tensor.To")
+	if st.dev == d {
+		return t
+	}
+	src := t
+	if !t.layout.IsContiguous() {
+		src = t.Clone()
+		defer src.Release()
+	}
+	out := alloc(d, st.buf.DType(), t.layout.Shape)
+	n := t.Numel()
+	off := src.layout.Offset
+	switch st.buf.DType() {
+	case Float32:
+		h := make([]float32, n)
+		st.dev.Read(src.st.buf, off, h)
+		d.Write(out.st.buf, 0, h)
+	case Float64:
+		h := make([]float64, n)
+		st.dev.Read(src.st.buf, off, h)
+		d.Write(out.st.buf, 0, h)
+	case Int64:
+		h := make([]int64, n)
+		st.dev.Read(src.st.buf, off, h)
+		d.Write(out.st.buf, 0, h)
+	}
+	keep(src)
+	return out
+}
+
+// AsType returns the tensor converted to dtype dt (floats to Int64 truncate toward zero), or t
+// itself if it already has that dtype.
+func (t *Tensor) AsType(dt DType) *Tensor {
+	st := t.live("tensor.AsType")
+	if !dt.valid() {
+		panicf("tensor.AsType", "invalid dtype %d", uint8(dt))
+	}
+	if st.buf.DType() == dt {
+		return t
+	}
+	out := alloc(st.dev, dt, t.layout.Shape)
+	st.dev.Copy(out.strided(), t.strided())
+	keep(t)
+	return out
+}
+
+// Contiguous returns t if it is already contiguous, else a contiguous copy.
+func (t *Tensor) Contiguous() *Tensor {
+	t.live("tensor.Contiguous")
+	if t.layout.IsContiguous() {
+		return t
+	}
+	return t.Clone()
+}
+
+// Clone returns a contiguous copy of t that shares nothing with it.
+func (t *Tensor) Clone() *Tensor {
+	st := t.live("tensor.Clone")
+	out := alloc(st.dev, st.buf.DType(), t.layout.Shape)
+	st.dev.Copy(out.strided(), t.strided())
+	keep(t)
+	return out
+}
+
+// hostCopy returns the elements in row-major order as a Go slice of the tensor's own dtype.
+func (t *Tensor) hostCopy() any {
+	st := t.live("tensor.hostCopy")
+	src := t
+	if !t.layout.IsContiguous() {
+		src = t.Clone()
+		defer src.Release()
+	}
+	n := t.Numel()
+	var out any
+	switch st.buf.DType() {
+	case Float32:
+		out = make([]float32, n)
+	case Float64:
+		out = make([]float64, n)
+	case Int64:
+		out = make([]int64, n)
+	}
+	if n > 0 {
+		st.dev.Read(src.st.buf, src.layout.Offset, out)
+	}
+	keep(src)
+	return out
+}
+
+// Float32s returns a copy of the elements in row-major order, converted to float32.
+func (t *Tensor) Float32s() []float32 { return convertSlice[float32](t.hostCopy()) }
+
+// Float64s returns a copy of the elements in row-major order, converted to float64.
+func (t *Tensor) Float64s() []float64 { return convertSlice[float64](t.hostCopy()) }
+
+// Int64s returns a copy of the elements in row-major order, converted to int64 (floats
+// truncate toward zero).
+func (t *Tensor) Int64s() []int64 { return convertSlice[int64](t.hostCopy()) }
+
+func convertSlice[D Element](v any) []D {
+	switch s := v.(type) {
+	case []D:
+		return s
+	case []float32:
+		return convertElems[D](s)
+	case []float64:
+		return convertElems[D](s)
+	case []int64:
+		return convertElems[D](s)
+	}
+	panic(fmt.Sprintf("tensor: unexpected %T", v))
+}
+
+func convertElems[D, S Element](s []S) []D {
+	out := make([]D, len(s))
+	for i, x := range s {
+		out[i] = D(x)
+	}
+	return out
+}
+
+// Item returns the only element of a one-element tensor as a float64. It panics if t has more
+// than one element.
+func (t *Tensor) Item() float64 {
+	if t.Numel() != 1 {
+		panicf("tensor.Item", "tensor of shape %s has %d elements, not 1", shapeStr(t.layout.Shape), t.Numel())
+	}
+	return t.Float64s()[0]
+}
+
+// At returns the element at the given index (one coordinate per dimension, negative ones
+// counting from the end) as a float64.
+func (t *Tensor) At(index ...int) float64 {
+	st := t.live("tensor.At")
+	if len(index) != len(t.layout.Shape) {
+		panicf("tensor.At", "%d indices for a tensor of shape %s", len(index), shapeStr(t.layout.Shape))
+	}
+	off := t.layout.Offset
+	for i, x := range index {
+		d := t.layout.Shape[i]
+		if x < -d || x >= d {
+			panicf("tensor.At", "index %d out of range for dimension %d of shape %s", x, i, shapeStr(t.layout.Shape))
+		}
+		if x < 0 {
+			x += d
+		}
+		off += x * t.layout.Strides[i]
+	}
+	var v float64
+	switch st.buf.DType() {
+	case Float32:
+		h := make([]float32, 1)
+		st.dev.Read(st.buf, off, h)
+		v = float64(h[0])
+	case Float64:
+		h := make([]float64, 1)
+		st.dev.Read(st.buf, off, h)
+		v = h[0]
+	case Int64:
+		h := make([]int64, 1)
+		st.dev.Read(st.buf, off, h)
+		v = float64(h[0])
+	}
+	keep(t)
+	return v
+}

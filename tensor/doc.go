@@ -1,0 +1,90 @@
+// Package tensor is godl's N-dimensional array engine: strided tensors over device buffers,
+// NumPy/PyTorch broadcasting, reductions, matrix products, indexing, and a small device
+// interface that the CPU backend (always compiled) and optional backends such as CUDA
+// implement. It knows nothing about gradients; package autograd builds on it.
+//
+// # Tensors, storage and layout
+//
+// A Tensor is a storage (a buffer of one DType on one Device) seen through a Layout: a shape,
+// strides counted in elements, and an offset. Element (i, j, k) lives at
+//
+//	Offset + i*Strides[0] + j*Strides[1] + k*Strides[2]
+//
+// Strides are never negative. A stride of 0 repeats one element along a dimension; that is how
+// Expand and broadcasting work without copying.
+//
+// # Views and aliasing
+//
+// View, Reshape (when the strides allow), Transpose, T, Permute, Narrow, Slice, Select,
+// Squeeze, Unsqueeze, Expand, BroadcastTo, Flatten (when the strides allow), Split and Chunk
+// return views: new tensors over the same storage, made without copying. A write through one
+// view is seen through every other. Contiguous returns its receiver when it is already
+// contiguous and a copy otherwise; Clone always copies.
+//
+// Every other operation returns a new tensor that shares nothing with its operands. The
+// methods ending in InPlace (and Fill, Zero, CopyFrom) write into their receiver and return
+// it; they panic when the receiver is expanded (one element at several positions). When the
+// source of an in-place operation overlaps the receiver in another order, it is copied
+// first, so the result is as if the source had been read in full before the write.
+//
+// Don't be clever: no operation keeps a pointer into a Go slice you passed in (From copies)
+// or hands out one into a tensor (Float32s and friends copy).
+//
+// # DTypes
+//
+// Float32 (training), Float64 (gradient checks and references) and Int64 (indices, labels).
+// Operations never promote: mixing dtypes panics; convert with AsType. Comparisons (Eq, Lt,
+// GtScalar, ...) return masks of 1 and 0 in their operands' dtype, so a mask multiplies
+// directly; Where and MaskedFill accept a mask of any dtype and treat nonzero as true.
+// Integer Div rounds toward negative infinity.
+//
+// # Devices
+//
+// A Device owns memory and runs a small set of primitive kernels over strided layouts:
+// elementwise unary, binary and select (Where) with broadcasting resolved into zero strides,
+// reductions over trailing dimensions, batched matrix products, gathers and scatters, copies
+// between layouts with dtype conversion. Everything else (Softmax, LogSumExp, Var, Cat, ...)
+// is composed from them. A backend may implement optional fused kernels such as
+// SoftmaxKernel; the package finds them by type assertion, and the composed form stays as the
+// reference they are tested against.
+//
+// CPU is always available. Other backends register a device family at init with
+// RegisterDevice, and GetDevice("cuda:0") opens one. t.To(dev) copies between devices.
+// Operands on different devices panic.
+//
+// # Errors and panics
+//
+// Caller bugs panic with a *Error whose message names the operation and the operands'
+// shapes:
+//
+//	tensor.MatMul: shapes [2 3] and [4 5] are not aligned
+//
+// That covers shapes that do not fit or broadcast, axes and indices out of range (negative
+// axes count from the end), mixed dtypes or devices, writes to expanded tensors, and use of a
+// released tensor. The doc comment of each function says when it panics; Maybe turns such a
+// panic back into an error. Nothing in this package reads outside input, so nothing returns
+// an error except device lookup.
+//
+// # Memory
+//
+// Buffers come from the device: the CPU keeps size-class pools of Go slices, so a loop that
+// allocates the same shapes each step reuses memory instead of asking the collector. Every
+// tensor holds one reference to its storage. Release drops it at once; the garbage collector
+// drops the references of unreachable tensors later. When the last reference goes, the
+// buffer returns to its device's pool. Releasing is optional on the CPU and exists for code
+// that knows a temporary is dead (autograd, optimizers); a released tensor panics on use,
+// while its views stay valid.
+//
+// # Threads and determinism
+//
+// Large operations split their work into fixed-size blocks and run them on a bounded pool of
+// goroutines; SetNumThreads sets its size. Because the blocks, and the order in which partial
+// results are combined, depend only on the shapes, results are bitwise identical whatever the
+// number of threads. Random tensors come from an explicit RNG, drawn in row-major order, so a
+// seed gives the same numbers everywhere.
+//
+// # Printing
+//
+// String and the fmt verbs print a tensor the way PyTorch does, with values elided in the
+// middle beyond 1000 elements; %+v adds the shape, dtype and device.
+package tensor

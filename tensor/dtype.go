@@ -1,0 +1,62 @@
+package tensor
+
+import "fmt"
+
+// DType is the element type of a tensor. The zero value is Float32, the type used for training.
+type DType uint8
+
+const (
+	// Float32 is 32-bit IEEE 754 floating point, the default for training.
+	Float32 DType = iota
+	// Float64 is 64-bit IEEE 754 floating point, for gradient checks and reference computations.
+	Float64
+	// Int64 is a 64-bit signed integer, for indices and labels.
+	Int64
+)
+
+// Element is the set of Go types a tensor can hold.
+type Element interface {
+	float32 | float64 | int64
+}
+
+// String returns the dtype's name as PyTorch spells it without the "torch." prefix.
+func (d DType) String() string {
+	switch d {
+	case Float32:
+		return "float32"
+	case Float64:
+		return "float64"
+	case Int64:
+		return "int64"
+	}
+	return fmt.Sprintf("DType(%d)", uint8(d))
+}
+
+// Size returns the number of bytes one element occupies.
+func (d DType) Size() int {
+	switch d {
+	case Float32:
+		return 4
+	case Float64, Int64:
+		return 8
+	}
+	panic(fmt.Sprintf("tensor: invalid dtype %d", uint8(d)))
+}
+
+// IsFloat reports whether d is a floating-point dtype.
+func (d DType) IsFloat() bool { return d == Float32 || d == Float64 }
+
+func (d DType) valid() bool { return d <= Int64 }
+
+// DTypeOf returns the dtype that holds elements of Go type T.
+func DTypeOf[T Element]() DType {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return Float32
+	case float64:
+		return Float64
+	default:
+		return Int64
+	}
+}

@@ -1,0 +1,255 @@
+package tensor
+
+import "slices"
+
+func checkIndexTensor(name string, idx *Tensor) {
+	if dt := idx.DType(); dt != Int64 {
+		panicf(name, "indices must be int64, got %s of shape %s", dt, shapeStr(idx.layout.Shape))
+	}
+}
+
+// IndexSelect returns the slices of t at positions idx along axis: the result has t's shape
+// with that dimension replaced by len(idx), and result[..., i, ...] = t[..., idx[i], ...].
+// This is the embedding lookup. idx is a 1-D (or 0-d) Int64 tensor; an index out of range
+// panics.
+func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
+	const name = "tensor.IndexSelect"
+	st := t.live(name)
+	checkDevice(name, t, idx)
+	checkIndexTensor(name, idx)
+	if idx.NDim() > 1 {
+		panicf(name, "indices must be 1-D, got shape %s", shapeStr(idx.layout.Shape))
+	}
+	il := idx.layout
+	if il.NDim() == 0 {
+		il = Layout{Shape: []int{1}, Strides: []int{1}, Offset: il.Offset}
+	}
+	axis = normAxis(name, axis, len(t.layout.Shape))
+	shape := slices.Clone(t.layout.Shape)
+	shape[axis] = il.Shape[0]
+	out := alloc(st.dev, st.buf.DType(), shape)
+	st.dev.IndexSelect(out.strided(), t.strided(), Strided{idx.st.buf, il}, axis)
+	keep(t, idx)
+	return out
+}
+
+// IndexAddInPlace adds src into t at positions idx along axis, t[..., idx[i], ...] +=
+// src[..., i, ...], and returns t. Repeated indices accumulate. src has t's shape with that
+// dimension replaced by len(idx).
+func (t *Tensor) IndexAddInPlace(axis int, idx, src *Tensor) *Tensor {
+	const name = "tensor.IndexAddInPlace"
+	checkSame(name, t, src)
+	checkDevice(name, t, idx)
+	checkIndexTensor(name, idx)
+	t.checkWritable(name)
+	if idx.NDim() != 1 {
+		panicf(name, "indices must be 1-D, got shape %s", shapeStr(idx.layout.Shape))
+	}
+	axis = normAxis(name, axis, len(t.layout.Shape))
+	want := slices.Clone(t.layout.Shape)
+	want[axis] = idx.layout.Shape[0]
+	if !slices.Equal(want, src.layout.Shape) {
+		panicf(name, "source of shape %s does not fit %s with %d indices along axis %d (want %s)", shapeStr(src.layout.Shape), shapeStr(t.layout.Shape), idx.layout.Shape[0], axis, shapeStr(want))
+	}
+	if src.st == t.st {
+		src = src.Clone()
+		defer src.Release()
+	}
+	t.st.dev.IndexAdd(t.strided(), src.strided(), idx.strided(), axis)
+	t.bumpVersion()
+	keep(t, idx, src)
+	return t
+}
+
+// IndexAdd returns a copy of t with src added at positions idx along axis (torch.index_add).
+func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
+	return t.Clone().IndexAddInPlace(axis, idx, src)
+}
+
+// checkGatherShapes panics unless idx has t's rank and no dimension larger than ref's (except
+// along axis when skipAxis).
+func checkGatherShapes(name string, ref, idx *Tensor, axis int, skipAxis bool) {
+	if idx.NDim() != ref.NDim() {
+		panicf(name, "index of shape %s must have the rank of shape %s", shapeStr(idx.layout.Shape), shapeStr(ref.layout.Shape))
+	}
+	for d, s := range idx.layout.Shape {
+		if skipAxis && d == axis {
+			continue
+		}
+		if s > ref.layout.Shape[d] {
+			panicf(name, "index of shape %s is larger than %s in dimension %d", shapeStr(idx.layout.Shape), shapeStr(ref.layout.Shape), d)
+		}
+	}
+}
+
+// Gather picks one element of t along axis for every element of idx, like torch.gather: for
+// axis 1, result[i][j][k] = t[i][idx[i][j][k]][k]. idx is Int64 with t's rank and no dimension
+// larger than t's except along axis; the result has idx's shape.
+func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
+	const name = "tensor.Gather"
+	st := t.live(name)
+	checkDevice(name, t, idx)
+	checkIndexTensor(name, idx)
+	axis = normAxis(name, axis, max(len(t.layout.Shape), 1))
+	checkGatherShapes(name, t, idx, axis, true)
+	out := alloc(st.dev, st.buf.DType(), idx.layout.Shape)
+	st.dev.Gather(out.strided(), t.strided(), idx.strided(), axis)
+	keep(t, idx)
+	return out
+}
+
+// ScatterAddInPlace adds src into t at the positions idx names along axis, the reverse of
+// Gather: for axis 1, t[i][idx[i][j][k]][k] += src[i][j][k]. Only the part of src with idx's
+// shape is used. It returns t.
+func (t *Tensor) ScatterAddInPlace(axis int, idx, src *Tensor) *Tensor {
+	const name = "tensor.ScatterAddInPlace"
+	checkSame(name, t, src)
+	checkDevice(name, t, idx)
+	checkIndexTensor(name, idx)
+	t.checkWritable(name)
+	axis = normAxis(name, axis, max(len(t.layout.Shape), 1))
+	checkGatherShapes(name, t, idx, axis, true)
+	checkGatherShapes(name, src, idx, axis, false)
+	sv := src
+	for d, s := range idx.layout.Shape {
+		if s != sv.layout.Shape[d] {
+			sv = sv.Narrow(d, 0, s)
+			defer sv.Release()
+		}
+	}
+	if sv.st == t.st {
+		sv = sv.Clone()
+		defer sv.Release()
+	}
+	t.st.dev.ScatterAdd(t.strided(), sv.strided(), idx.strided(), axis)
+	t.bumpVersion()
+	keep(t, idx, sv)
+	return t
+}
+
+// ScatterAdd returns a copy of t with src scattered in and added (torch.scatter_add).
+func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
+	return t.Clone().ScatterAddInPlace(axis, idx, src)
+}
+
+// Cat concatenates tensors along axis. They must share dtype, device and rank, and have equal
+// sizes in every other dimension.
+func Cat(ts []*Tensor, axis int) *Tensor {
+	const name = "tensor.Cat"
+	if len(ts) == 0 {
+		panicf(name, "no tensors")
+	}
+	checkSame(name, ts...)
+	t0 := ts[0]
+	nd := t0.NDim()
+	if nd == 0 {
+		panicf(name, "cannot concatenate 0-d tensors; use Stack")
+	}
+	axis = normAxis(name, axis, nd)
+	shape := slices.Clone(t0.layout.Shape)
+	shape[axis] = 0
+	for _, t := range ts {
+		if t.NDim() != nd {
+			panicf(name, "tensors of shapes %s and %s differ in rank", shapeStr(t0.layout.Shape), shapeStr(t.layout.Shape))
+		}
+		for d := range nd {
+			if d != axis && t.layout.Shape[d] != t0.layout.Shape[d] {
+				panicf(name, "shapes %s and %s differ in dimension %d", shapeStr(t0.layout.Shape), shapeStr(t.layout.Shape), d)
+			}
+		}
+		shape[axis] += t.layout.Shape[axis]
+	}
+	st := t0.st
+	out := alloc(st.dev, st.buf.DType(), shape)
+	off := 0
+	for _, t := range ts {
+		l := out.layout.clone()
+		l.Shape[axis] = t.layout.Shape[axis]
+		l.Offset = off * l.Strides[axis]
+		st.dev.Copy(Strided{out.st.buf, l}, t.strided())
+		off += t.layout.Shape[axis]
+	}
+	keep(ts...)
+	return out
+}
+
+// Stack joins tensors of one shape along a new dimension at position axis.
+func Stack(ts []*Tensor, axis int) *Tensor {
+	const name = "tensor.Stack"
+	if len(ts) == 0 {
+		panicf(name, "no tensors")
+	}
+	for _, t := range ts[1:] {
+		if t.live(name); !slices.Equal(t.layout.Shape, ts[0].layout.Shape) {
+			panicf(name, "shapes %s and %s differ", shapeStr(ts[0].layout.Shape), shapeStr(t.layout.Shape))
+		}
+	}
+	axis = normAxis(name, axis, ts[0].NDim()+1)
+	us := make([]*Tensor, len(ts))
+	for i, t := range ts {
+		us[i] = t.Unsqueeze(axis)
+	}
+	out := Cat(us, axis)
+	for _, u := range us {
+		u.Release()
+	}
+	return out
+}
+
+// SplitSizes cuts t along axis into views of the given sizes, which must add up to the size
+// of that dimension.
+func (t *Tensor) SplitSizes(sizes []int, axis int) []*Tensor {
+	const name = "tensor.SplitSizes"
+	t.live(name)
+	axis = normAxis(name, axis, len(t.layout.Shape))
+	total := 0
+	for _, s := range sizes {
+		if s < 0 {
+			panicf(name, "negative size in %v", sizes)
+		}
+		total += s
+	}
+	if total != t.layout.Shape[axis] {
+		panicf(name, "sizes %v do not add up to dimension %d of shape %s", sizes, axis, shapeStr(t.layout.Shape))
+	}
+	out := make([]*Tensor, len(sizes))
+	off := 0
+	for i, s := range sizes {
+		out[i] = t.Narrow(axis, off, s)
+		off += s
+	}
+	return out
+}
+
+// Split cuts t along axis into views of size each (the last may be smaller), like
+// torch.split.
+func (t *Tensor) Split(size, axis int) []*Tensor {
+	const name = "tensor.Split"
+	t.live(name)
+	axis = normAxis(name, axis, len(t.layout.Shape))
+	if size <= 0 {
+		panicf(name, "size %d must be positive", size)
+	}
+	d := t.layout.Shape[axis]
+	var sizes []int
+	for off := 0; off < d; off += size {
+		sizes = append(sizes, min(size, d-off))
+	}
+	if d == 0 {
+		sizes = []int{0}
+	}
+	return t.SplitSizes(sizes, axis)
+}
+
+// Chunk cuts t along axis into at most n views of equal size (the last may be smaller), like
+// torch.chunk.
+func (t *Tensor) Chunk(n, axis int) []*Tensor {
+	const name = "tensor.Chunk"
+	t.live(name)
+	if n <= 0 {
+		panicf(name, "number of chunks %d must be positive", n)
+	}
+	axis = normAxis(name, axis, len(t.layout.Shape))
+	d := t.layout.Shape[axis]
+	return t.Split(max(1, (d+n-1)/n), axis)
+}

@@ -1,0 +1,145 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"sync"
+)
+
+// RNG is a seeded random number generator for tensors. The same seed gives the same numbers
+// on every run, platform and thread count: values are drawn one by one, in row-major order,
+// from a PCG generator, and then copied to the target device. An RNG is safe for concurrent
+// use, though the order of draws between goroutines is then up to the scheduler.
+type RNG struct {
+	mu sync.Mutex
+	r  *rand.Rand
+}
+
+// NewRNG returns a generator seeded with seed.
+func NewRNG(seed uint64) *RNG {
+	return &RNG{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// Float64 returns a uniform number in [0, 1).
+func (g *RNG) Float64() float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.r.Float64()
+}
+
+// IntN returns a uniform integer in [0, n). It panics if n <= 0.
+func (g *RNG) IntN(n int) int {
+	if n <= 0 {
+		panicf("tensor.RNG.IntN", "n = %d must be positive", n)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.r.IntN(n)
+}
+
+// Shuffle permutes n items in place by calling swap, like rand.Shuffle.
+func (g *RNG) Shuffle(n int, swap func(i, j int)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.r.Shuffle(n, swap)
+}
+
+// draw fills a new tensor of shape with values from next, converted to o's dtype.
+func (g *RNG) draw(op string, shape Shape, opts []Option, def DType, next func(r *rand.Rand) float64) *Tensor {
+	o := makeOptions(op, opts)
+	explicit := false
+	for _, opt := range opts {
+		if _, ok := opt.(DType); ok {
+			explicit = true
+		}
+	}
+	if !explicit {
+		o.dtype = def
+	}
+	checkShape(op, shape)
+	vals := make([]float64, shape.Numel())
+	g.mu.Lock()
+	for i := range vals {
+		vals[i] = next(g.r)
+	}
+	g.mu.Unlock()
+	return fromFloat64s(vals, shape, o)
+}
+
+// Uniform returns a tensor of numbers drawn uniformly from [lo, hi).
+func (g *RNG) Uniform(shape Shape, lo, hi float64, opts ...Option) *Tensor {
+	if !(lo < hi) {
+		panicf("tensor.RNG.Uniform", "empty range [%g, %g)", lo, hi)
+	}
+	o := makeOptions("tensor.RNG.Uniform", opts)
+	return g.draw("tensor.RNG.Uniform", shape, opts, o.dtype, func(r *rand.Rand) float64 {
+		v := lo + (hi-lo)*r.Float64()
+		// Rounding to float32 must not reach hi.
+		if o.dtype == Float32 && float64(float32(v)) >= hi {
+			v = float64(math.Nextafter32(float32(hi), float32(lo)))
+		}
+		return v
+	})
+}
+
+// Normal returns a tensor of numbers drawn from the normal distribution with the given mean
+// and standard deviation.
+func (g *RNG) Normal(shape Shape, mean, std float64, opts ...Option) *Tensor {
+	if std < 0 {
+		panicf("tensor.RNG.Normal", "negative standard deviation %g", std)
+	}
+	o := makeOptions("tensor.RNG.Normal", opts)
+	return g.draw("tensor.RNG.Normal", shape, opts, o.dtype, func(r *rand.Rand) float64 {
+		return mean + std*r.NormFloat64()
+	})
+}
+
+// Integers returns a tensor of integers drawn uniformly from [lo, hi); the dtype is Int64
+// unless an option says otherwise.
+func (g *RNG) Integers(shape Shape, lo, hi int64, opts ...Option) *Tensor {
+	if lo >= hi {
+		panicf("tensor.RNG.Integers", "empty range [%d, %d)", lo, hi)
+	}
+	return g.draw("tensor.RNG.Integers", shape, opts, Int64, func(r *rand.Rand) float64 {
+		return float64(lo + r.Int64N(hi-lo))
+	})
+}
+
+// Bernoulli returns a tensor of ones (with probability p) and zeros.
+func (g *RNG) Bernoulli(shape Shape, p float64, opts ...Option) *Tensor {
+	if p < 0 || p > 1 {
+		panicf("tensor.RNG.Bernoulli", "probability %g outside [0, 1]", p)
+	}
+	o := makeOptions("tensor.RNG.Bernoulli", opts)
+	return g.draw("tensor.RNG.Bernoulli", shape, opts, o.dtype, func(r *rand.Rand) float64 {
+		if r.Float64() < p {
+			return 1
+		}
+		return 0
+	})
+}
+
+// Permutation returns a random permutation of 0..n-1 as an Int64 tensor.
+func (g *RNG) Permutation(n int, opts ...Option) *Tensor {
+	if n < 0 {
+		panicf("tensor.RNG.Permutation", "negative n %d", n)
+	}
+	g.mu.Lock()
+	p := g.r.Perm(n)
+	g.mu.Unlock()
+	vals := make([]float64, n)
+	for i, v := range p {
+		vals[i] = float64(v)
+	}
+	o := makeOptions("tensor.RNG.Permutation", opts)
+	explicit := false
+	for _, opt := range opts {
+		if _, ok := opt.(DType); ok {
+			explicit = true
+		}
+	}
+	if !explicit {
+		o.dtype = Int64
+	}
+	return fromFloat64s(vals, []int{n}, o)
+}
