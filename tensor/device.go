@@ -93,42 +93,42 @@ type UnaryOp uint8
 
 // The unary operations. Float-only ops panic on Int64 tensors before reaching a kernel.
 const (
-	OpNeg       UnaryOp = iota // -x
-	OpAbs                      // |x|
-	OpSign                     // -1, 0 or 1 (NaN stays NaN)
-	OpSquare                   // x*x
-	OpSqrt                     // √x
-	OpRsqrt                    // 1/√x
-	OpRecip                    // 1/x
-	OpExp                      // eˣ
-	OpLog                      // ln x
-	OpLog1p                    // ln(1+x)
-	OpSin                      // sin x
-	OpCos                      // cos x
-	OpTanh                     // tanh x
-	OpSigmoid                  // 1/(1+e⁻ˣ)
-	OpReLU                     // max(x, 0), NaN stays NaN
-	OpGELU                     // x·Φ(x) with the exact erf form
-	OpGELUGrad                 // dGELU/dx
-	OpFloor                    // ⌊x⌋
-	OpCeil                     // ⌈x⌉
-	OpRound                    // round half to even
-	OpAddScalar                // x + a
-	OpMulScalar                // x · a
-	OpRSubScalar               // a - x
-	OpRDivScalar               // a / x
-	OpPowScalar                // xᵃ
-	OpRPowScalar               // aˣ
-	OpClamp                    // min(max(x, a), b); NaN stays NaN
-	OpMaxScalar                // max(x, a), NaN stays NaN
-	OpMinScalar                // min(x, a), NaN stays NaN
-	OpLeakyReLU                // x if x > 0, a·x otherwise
-	OpEqScalar                 // 1 if x == a, else 0
-	OpNeScalar                 // 1 if x != a
-	OpLtScalar                 // 1 if x < a
-	OpLeScalar                 // 1 if x <= a
-	OpGtScalar                 // 1 if x > a
-	OpGeScalar                 // 1 if x >= a
+	OpNeg        UnaryOp = iota // -x
+	OpAbs                       // |x|
+	OpSign                      // -1, 0 or 1 (NaN stays NaN)
+	OpSquare                    // x*x
+	OpSqrt                      // √x
+	OpRsqrt                     // 1/√x
+	OpRecip                     // 1/x
+	OpExp                       // eˣ
+	OpLog                       // ln x
+	OpLog1p                     // ln(1+x)
+	OpSin                       // sin x
+	OpCos                       // cos x
+	OpTanh                      // tanh x
+	OpSigmoid                   // 1/(1+e⁻ˣ)
+	OpReLU                      // max(x, 0), NaN stays NaN
+	OpGELU                      // x·Φ(x) with the exact erf form
+	OpGELUGrad                  // dGELU/dx
+	OpFloor                     // ⌊x⌋
+	OpCeil                      // ⌈x⌉
+	OpRound                     // round half to even
+	OpAddScalar                 // x + a
+	OpMulScalar                 // x · a
+	OpRSubScalar                // a - x
+	OpRDivScalar                // a / x
+	OpPowScalar                 // xᵃ
+	OpRPowScalar                // aˣ
+	OpClamp                     // min(max(x, a), b); NaN stays NaN
+	OpMaxScalar                 // max(x, a), NaN stays NaN
+	OpMinScalar                 // min(x, a), NaN stays NaN
+	OpLeakyReLU                 // x if x > 0, a·x otherwise
+	OpEqScalar                  // 1 if x == a, else 0
+	OpNeScalar                  // 1 if x != a
+	OpLtScalar                  // 1 if x < a
+	OpLeScalar                  // 1 if x <= a
+	OpGtScalar                  // 1 if x > a
+	OpGeScalar                  // 1 if x >= a
 	numUnaryOps
 )
 
