@@ -48,10 +48,11 @@ func checkShape(op string, shape []int) {
 }
 
 // From returns a new CPU tensor holding a copy of data with the given shape; the dtype follows
-// from T. With no shape the tensor is 1-D. It panics if the shape does not hold len(data)
-// elements.
+// from T. With no shape arguments the tensor is 1-D; an explicit empty shape, as in
+// From(data, t.Shape()...) for a 0-d t or From(data, Shape{}...), makes a 0-d tensor. It
+// panics if the shape does not hold len(data) elements.
 func From[T Element](data []T, shape ...int) *Tensor {
-	if len(shape) == 0 {
+	if shape == nil {
 		shape = []int{len(data)}
 	}
 	checkShape("tensor.From", shape)
@@ -64,7 +65,9 @@ func From[T Element](data []T, shape ...int) *Tensor {
 }
 
 // Scalar returns a 0-d CPU tensor holding v.
-func Scalar[T Element](v T) *Tensor { return From([]T{v}, []int{}...) }
+func Scalar[T Element](v T) *Tensor {
+	return From([]T{v}, Shape{}...)
+}
 
 // Empty returns a tensor of the given shape whose contents are unspecified: it skips the fill
 // when every element will be written anyway.
@@ -112,7 +115,7 @@ func EmptyLike(t *Tensor) *Tensor {
 // torch.arange. It panics if step is 0 or has the wrong sign for the range.
 func Arange(start, end, step float64, opts ...Option) *Tensor {
 	o := makeOptions("tensor.Arange", opts)
-	if step == 0 || math.IsNaN(start+end+step) || (end-start)*step < 0 {
+	if step == 0 || math.IsNaN(start+end+step) || math.IsInf(start, 0) || math.IsInf(end, 0) || (end-start)*step < 0 {
 		panicf("tensor.Arange", "bad range start=%g end=%g step=%g", start, end, step)
 	}
 	n := int(math.Ceil((end - start) / step))
@@ -162,6 +165,9 @@ func Eye(n int, opts ...Option) *Tensor {
 
 // fromFloat64s builds a tensor of o's dtype and device from float64 values.
 func fromFloat64s(vals []float64, shape []int, o options) *Tensor {
+	if shape == nil {
+		shape = []int{} // 0-d: From would make a nil shape 1-D
+	}
 	var t *Tensor
 	switch o.dtype {
 	case Float32:
@@ -312,6 +318,7 @@ func convertElems[D, S Element](s []S) []D {
 // Item returns the only element of a one-element tensor as a float64. It panics if t has more
 // than one element.
 func (t *Tensor) Item() float64 {
+	t.live("tensor.Item")
 	if t.Numel() != 1 {
 		panicf("tensor.Item", "tensor of shape %s has %d elements, not 1", shapeStr(t.layout.Shape), t.Numel())
 	}

@@ -83,6 +83,21 @@ func (t *Tensor) Release() {
 	st.decref()
 }
 
+// Alias returns a new tensor over t's storage with t's layout: the same elements under a second
+// handle, which can be released independently of t.
+func (t *Tensor) Alias() *Tensor {
+	t.live("tensor.Alias")
+	return t.view(t.layout.clone())
+}
+
+// Exclusive reports whether t is the only live tensor over its storage and no element of t
+// appears at two positions, so that an in-place write through t is seen nowhere else. A
+// tensor whose other views were dropped without Release may count as shared until the
+// garbage collector has reclaimed them; the answer errs on the side of "shared".
+func (t *Tensor) Exclusive() bool {
+	return t.st != nil && t.st.refs.Load() == 1 && !t.layout.hasZeroStride()
+}
+
 // Released reports whether Release has been called on t.
 func (t *Tensor) Released() bool { return t.st == nil }
 
@@ -92,8 +107,9 @@ func (t *Tensor) DType() DType { return t.live("tensor.DType").buf.DType() }
 // Device returns the device holding the tensor's storage.
 func (t *Tensor) Device() Device { return t.live("tensor.Device").dev }
 
-// Shape returns a copy of the tensor's shape.
-func (t *Tensor) Shape() Shape { return slices.Clone(t.layout.Shape) }
+// Shape returns a copy of the tensor's shape (never nil: a scalar's shape is empty, so that
+// From(data, t.Shape()...) keeps it 0-d).
+func (t *Tensor) Shape() Shape { return append(Shape{}, t.layout.Shape...) }
 
 // NDim returns the number of dimensions (0 for a scalar).
 func (t *Tensor) NDim() int { return len(t.layout.Shape) }

@@ -1,0 +1,59 @@
+// Package autograd is godl's reverse-mode automatic differentiation. It turns the operations
+// of package tensor into differentiable ones on Values; packages nn and optim only ever see
+// Values.
+//
+// # Values and leaves
+//
+// A Value wraps a tensor. Leaves come from outside: Param(t) for parameters and inputs to
+// differentiate with respect to (they require a gradient), Const(t) for everything else.
+// Operations on values (v.Add(u), MatMul(a, b), v.Softmax(-1), CrossEntropy(logits, y), ...)
+// compute their result at once with package tensor and return a new Value.
+//
+// # How graphs are recorded
+//
+// An operation records itself only when one of its inputs requires a gradient and recording
+// is not switched off by NoGrad. The record (a node) holds the inputs, the tensors the
+// gradient formula needs, and a backward function; the output Value points to it. Nothing else
+// is kept: there is no global tape, and a graph is reachable only from the values computed in
+// it. Inside NoGrad, or when no input requires a gradient, an operation allocates no node at
+// all, so inference pays nothing for autograd.
+//
+// # Backward and release
+//
+// v.Backward() walks the graph behind v in reverse topological order. Each node receives the
+// sum of the gradients of its outputs (a value used several times gets the sum of its
+// gradients), runs its backward function, and passes the input gradients on. Leaves that
+// require a gradient accumulate into Grad across calls until ZeroGrad; other values keep no
+// gradient unless RetainGrad was called on them. A non-scalar output needs an explicit output
+// gradient: v.Backward(WithGrad(g)).
+//
+// After Backward the graph is released: every node drops its saved tensors and backward
+// function, and the temporaries that only the graph referenced (intermediate gradients,
+// dropout masks, cached softmax outputs) go back to the tensor pools at once, so a training
+// loop reaches a steady state in memory. The values computed in the forward pass stay valid:
+// their data is only reclaimed when the program drops them. A second Backward through a
+// released graph panics with a message saying so; pass RetainGraph() to the first to keep it.
+//
+// Writing in place to a tensor that a recorded node saved (an optimizer step between forward
+// and backward, say) makes Backward panic, naming the operation: every saved tensor's version
+// is checked, as in PyTorch.
+//
+// # Checking gradients
+//
+// GradCheck compares the gradients Backward computes with central finite differences in
+// float64, with PyTorch's defaults (eps 1e-6, atol 1e-5, rtol 1e-3), and reports the worst
+// element. Every built-in operation (listed by Ops) has a gradient check in this package's
+// tests; new operations need one too. Functions with hand-written backward passes (Function,
+// Apply) are checked the same way.
+//
+// # Anomaly mode
+//
+// SetDetectAnomaly(true) makes every operation check its outputs, and every backward function
+// the gradients it produces, for NaN and Inf; the first one panics, naming the operation and
+// where it was called.
+//
+// # Concurrency
+//
+// NoGrad is process-wide (Go has no thread-local state). Values may be used from several
+// goroutines for reading, but one graph must not be extended or run backward concurrently.
+package autograd

@@ -1,0 +1,449 @@
+package autograd
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/godl/godl/tensor"
+)
+
+// opInfo describes a kind of operation. Every differentiable operation registers one, so that
+// the tests can check that each has a gradient check.
+type opInfo struct {
+	name string
+}
+
+var (
+	opsMu    sync.Mutex
+	opsByKey = map[string]*opInfo{}
+)
+
+// register declares a differentiable operation by name. It panics on duplicates.
+func register(name string) *opInfo {
+	opsMu.Lock()
+	defer opsMu.Unlock()
+	if opsByKey[name] != nil {
+		panic("autograd: operation " + name + " registered twice")
+	}
+	o := &opInfo{name: name}
+	opsByKey[name] = o
+	return o
+}
+
+// Ops returns the names of every built-in differentiable operation, sorted.
+func Ops() []string {
+	opsMu.Lock()
+	defer opsMu.Unlock()
+	names := make([]string, 0, len(opsByKey))
+	for n := range opsByKey {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// backwardFunc receives the gradient of each output (never nil: missing ones are zeros) and
+// returns the gradient of each input, nil where an input needs none. It must not modify the
+// incoming gradients. Returned tensors are handed over: the engine releases or keeps them.
+type backwardFunc func(grads []*tensor.Tensor) []*tensor.Tensor
+
+// savedTensor is a tensor an operation keeps for its backward pass, with the version of its
+// storage at the time, to detect in-place changes before backward.
+type savedTensor struct {
+	t       *tensor.Tensor
+	version uint64
+}
+
+// node is a recorded operation: its inputs, how to compute their gradients, and what it keeps
+// for that.
+type node struct {
+	op       *opInfo
+	inputs   []*Value
+	needs    []bool         // needs[i]: input i requires a gradient
+	outMeta  []outMeta      // shape, dtype and device of each output
+	grads    []*tensor.Tensor // gradients of the outputs, accumulated during backward
+	backward backwardFunc
+	saved    []savedTensor
+	owned    []*tensor.Tensor // temporaries that only this node references
+	custom   bool             // a user Function: never take over the tensors it returns
+	released bool
+	site     string // where the op was called from, in anomaly mode
+	visit    uint64 // backward pass that last visited this node
+}
+
+type outMeta struct {
+	shape tensor.Shape
+	dtype tensor.DType
+	dev   tensor.Device
+}
+
+// needsGraph reports whether an operation on these inputs must be recorded.
+func needsGraph(inputs ...*Value) bool {
+	if gradDisabled.Load() != 0 {
+		return false
+	}
+	for _, in := range inputs {
+		if in.requiresGrad {
+			return true
+		}
+	}
+	return false
+}
+
+// newNode starts recording an operation on inputs, or returns nil when no graph is needed. The
+// caller computes the outputs, then calls finish (nil-safe) to obtain the output values.
+func newNode(op *opInfo, inputs ...*Value) *node {
+	if !needsGraph(inputs...) {
+		return nil
+	}
+	n := &node{op: op, inputs: inputs, needs: make([]bool, len(inputs))}
+	for i, in := range inputs {
+		n.needs[i] = in.requiresGrad
+	}
+	if anomalyMode.Load() {
+		n.site = callSite()
+	}
+	return n
+}
+
+// newNode1 is newNode for one input; unlike the variadic form it allocates nothing when no
+// graph is needed.
+func newNode1(op *opInfo, a *Value) *node {
+	if gradDisabled.Load() != 0 || !a.requiresGrad {
+		return nil
+	}
+	return newNode(op, a)
+}
+
+// newNode2 is newNode for two inputs, allocating nothing when no graph is needed.
+func newNode2(op *opInfo, a, b *Value) *node {
+	if gradDisabled.Load() != 0 || !(a.requiresGrad || b.requiresGrad) {
+		return nil
+	}
+	return newNode(op, a, b)
+}
+
+// save keeps t for backward and returns it.
+func (n *node) save(t *tensor.Tensor) *tensor.Tensor {
+	n.saved = append(n.saved, savedTensor{t, t.Version()})
+	return t
+}
+
+// own keeps a temporary that only this node references; it is released with the graph.
+func (n *node) own(t *tensor.Tensor) *tensor.Tensor {
+	n.owned = append(n.owned, t)
+	return t
+}
+
+// finish completes the recording with the operation's outputs and backward function and
+// returns the output values. With a nil node it wraps the outputs as constants.
+func (n *node) finish(backward backwardFunc, outs ...*tensor.Tensor) []*Value {
+	vals := make([]*Value, len(outs))
+	if n == nil {
+		for i, o := range outs {
+			vals[i] = &Value{data: o}
+		}
+		return vals
+	}
+	n.backward = backward
+	n.outMeta = make([]outMeta, len(outs))
+	n.grads = make([]*tensor.Tensor, len(outs))
+	for i, o := range outs {
+		n.outMeta[i] = outMeta{o.Shape(), o.DType(), o.Device()}
+		vals[i] = &Value{data: o, requiresGrad: true, node: n, out: i}
+	}
+	if anomalyMode.Load() {
+		for _, o := range outs {
+			checkFinite(o, fmt.Sprintf("%s produced %%s in forward%s", n.op.name, n.siteSuffix()))
+		}
+	}
+	return vals
+}
+
+// finish1 is finish for single-output operations.
+func (n *node) finish1(backward backwardFunc, out *tensor.Tensor) *Value {
+	return n.finish(backward, out)[0]
+}
+
+// release drops everything the node keeps: saved tensors, temporaries, inputs and the backward
+// function, so that their memory can be reused.
+func (n *node) release() {
+	for _, t := range n.owned {
+		t.Release()
+	}
+	n.owned = nil
+	n.saved = nil
+	n.backward = nil
+	n.inputs = nil
+	n.released = true
+}
+
+func (n *node) siteSuffix() string {
+	if n.site == "" {
+		return ""
+	}
+	return " (called at " + n.site + ")"
+}
+
+// BackwardOption configures Backward.
+type BackwardOption func(*backwardConfig)
+
+type backwardConfig struct {
+	grad   *tensor.Tensor
+	retain bool
+}
+
+// WithGrad supplies the gradient of the output, needed when the output is not a scalar. It
+// must have the output's shape.
+func WithGrad(g *tensor.Tensor) BackwardOption {
+	return func(c *backwardConfig) { c.grad = g }
+}
+
+// RetainGraph keeps the graph after Backward, so that Backward can run through it again.
+func RetainGraph() BackwardOption {
+	return func(c *backwardConfig) { c.retain = true }
+}
+
+var passCounter uint64
+var passMu sync.Mutex
+
+// Backward computes the gradient of v with respect to every leaf that requires one, adding it
+// to the leaf's Grad. For a scalar v the output gradient is 1; otherwise supply one with
+// WithGrad. Afterwards the graph is released, returning the buffers it kept to the tensor
+// pools, unless RetainGraph is given. It panics if v does not require a gradient, if the graph
+// was already released, or if a tensor saved for backward was modified in place since.
+//
+// Backward must not run concurrently with another Backward or with operations on the same
+// graph.
+func (v *Value) Backward(opts ...BackwardOption) {
+	var cfg backwardConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if !v.requiresGrad {
+		panic("autograd.Backward: the value does not require a gradient (no input of its graph does)")
+	}
+	var seed *tensor.Tensor
+	if cfg.grad != nil {
+		if !cfg.grad.Shape().Equal(v.data.Shape()) {
+			panic(fmt.Sprintf("autograd.Backward: gradient of shape %v for an output of shape %v", cfg.grad.Shape(), v.data.Shape()))
+		}
+		if cfg.grad.DType() != v.data.DType() || cfg.grad.Device() != v.data.Device() {
+			panic(fmt.Sprintf("autograd.Backward: gradient is %s on %s, output is %s on %s", cfg.grad.DType(), cfg.grad.Device().Name(), v.data.DType(), v.data.Device().Name()))
+		}
+		seed = cfg.grad.Alias() // never written in place: the alias makes it shared
+	} else {
+		if v.data.Numel() != 1 {
+			panic(fmt.Sprintf("autograd.Backward: output of shape %v is not a scalar; pass its gradient with WithGrad", v.data.Shape()))
+		}
+		seed = tensor.OnesLike(v.data)
+	}
+	if v.node == nil {
+		accumulateLeaf(v, seed)
+		return
+	}
+	if v.node.released {
+		panic(releasedMsg(v.node))
+	}
+
+	order := topoOrder(v.node)
+	accumulate(&v.node.grads[v.out], seed)
+	for _, n := range order {
+		runNode(n)
+	}
+	if !cfg.retain {
+		for _, n := range order {
+			n.release()
+		}
+	}
+}
+
+func releasedMsg(n *node) string {
+	return fmt.Sprintf("autograd.Backward: the graph through %s has already been released by an earlier Backward; pass RetainGraph() to the first Backward to run it twice", n.op.name)
+}
+
+// topoOrder returns the nodes reachable from root that lead to a leaf requiring a gradient,
+// in an order where every node comes before the nodes of its inputs.
+func topoOrder(root *node) []*node {
+	passMu.Lock()
+	passCounter++
+	pass := passCounter
+	passMu.Unlock()
+
+	var post []*node
+	type frame struct {
+		n    *node
+		next int
+	}
+	stack := []frame{{root, 0}}
+	root.visit = pass
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.next < len(f.n.inputs) {
+			in := f.n.inputs[f.next]
+			f.next++
+			if in.node == nil || !in.requiresGrad {
+				continue
+			}
+			if in.node.released {
+				panic(releasedMsg(in.node))
+			}
+			if in.node.visit != pass {
+				in.node.visit = pass
+				stack = append(stack, frame{in.node, 0})
+			}
+			continue
+		}
+		post = append(post, f.n)
+		stack = stack[:len(stack)-1]
+	}
+	slices.Reverse(post)
+	return post
+}
+
+// runNode runs one node's backward function and routes the input gradients.
+func runNode(n *node) {
+	for _, s := range n.saved {
+		if s.t.Released() {
+			panic(fmt.Sprintf("autograd.Backward: a tensor saved for the backward pass of %s was released%s", n.op.name, n.siteSuffix()))
+		}
+		if v := s.t.Version(); v != s.version {
+			panic(fmt.Sprintf("autograd.Backward: a tensor of shape %v saved for the backward pass of %s was modified in place (version %d, saved at %d)%s", s.t.Shape(), n.op.name, v, s.version, n.siteSuffix()))
+		}
+	}
+	grads := n.grads
+	for i, g := range grads {
+		if g == nil {
+			m := n.outMeta[i]
+			grads[i] = tensor.Zeros(m.shape, m.dtype, tensor.On(m.dev))
+		}
+	}
+	if n.backward == nil {
+		panic(releasedMsg(n))
+	}
+	ins := n.backward(grads)
+	if len(ins) != len(n.inputs) {
+		panic(fmt.Sprintf("autograd: backward of %s returned %d gradients for %d inputs", n.op.name, len(ins), len(n.inputs)))
+	}
+	// Route each input gradient. A tensor returned twice, or one of the incoming gradients,
+	// is passed on under a fresh handle so that every slot owns what it holds. The tensors a
+	// user Function returns stay the user's: the engine passes on aliases of them.
+	taken := make(map[*tensor.Tensor]bool, len(grads)+len(ins))
+	for _, g := range grads {
+		taken[g] = false
+	}
+	// First decide what each input receives, making every alias before anything is handed
+	// over (handing over may release the tensor).
+	give := make([]*tensor.Tensor, len(ins))
+	for i, g := range ins {
+		if g == nil || !n.needs[i] {
+			continue
+		}
+		checkGradShape(n, i, g)
+		if n.custom || taken[g] {
+			give[i] = g.Alias()
+		} else {
+			give[i] = g
+			taken[g] = true
+		}
+	}
+	for i, g := range give {
+		if g == nil {
+			continue
+		}
+		if anomalyMode.Load() {
+			checkFinite(g, fmt.Sprintf("the backward pass of %s produced %%s in the gradient of input %d%s", n.op.name, i, n.siteSuffix()))
+		}
+		in := n.inputs[i]
+		if in.node == nil {
+			accumulateLeaf(in, g)
+			continue
+		}
+		if in.retainGrad {
+			accumulateLeaf(in, g.Alias())
+		}
+		accumulate(&in.node.grads[in.out], g)
+	}
+	if !n.custom {
+		// Gradients computed for inputs that need none are dropped.
+		for i, g := range ins {
+			if g != nil && !n.needs[i] {
+				if _, known := taken[g]; !known {
+					taken[g] = true
+					g.Release()
+				}
+			}
+		}
+	}
+	for i, g := range grads {
+		if !taken[g] {
+			g.Release()
+		}
+		n.grads[i] = nil
+	}
+}
+
+func checkGradShape(n *node, i int, g *tensor.Tensor) {
+	want := n.inputs[i].data
+	if !g.Shape().Equal(want.Shape()) || g.DType() != want.DType() {
+		panic(fmt.Sprintf("autograd: backward of %s returned a gradient of shape %v (%s) for input %d of shape %v (%s)", n.op.name, g.Shape(), g.DType(), i, want.Shape(), want.DType()))
+	}
+}
+
+// accumulate adds g into *slot, taking over g.
+func accumulate(slot **tensor.Tensor, g *tensor.Tensor) {
+	s := *slot
+	if s == nil {
+		*slot = g
+		return
+	}
+	if s.Exclusive() {
+		s.AddInPlace(g)
+		g.Release()
+		return
+	}
+	*slot = s.Add(g)
+	s.Release()
+	g.Release()
+}
+
+// accumulateLeaf adds g into v.grad, taking over g. A leaf's gradient always owns its memory,
+// so that users and optimizers may modify it in place.
+func accumulateLeaf(v *Value, g *tensor.Tensor) {
+	if v.grad == nil {
+		if g.Exclusive() && g.IsContiguous() {
+			v.grad = g
+			return
+		}
+		v.grad = g.Clone()
+		g.Release()
+		return
+	}
+	if v.grad.Exclusive() {
+		v.grad.AddInPlace(g)
+		g.Release()
+		return
+	}
+	old := v.grad
+	v.grad = old.Add(g)
+	g.Release()
+}
+
+// callSite returns the first caller outside this package.
+func callSite() string {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.Contains(f.Function, "godl/autograd.") || strings.HasSuffix(f.File, "_test.go") {
+			return fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}

@@ -1,0 +1,228 @@
+package autograd
+
+import (
+	"github.com/godl/godl/tensor"
+)
+
+var (
+	opMatMul      = register("MatMul")
+	opIndexSelect = register("IndexSelect")
+	opGather      = register("Gather")
+	opScatterAdd  = register("ScatterAdd")
+	opIndexAdd    = register("IndexAdd")
+	opWhere       = register("Where")
+	opMaskedFill  = register("MaskedFill")
+)
+
+// MatMul returns a @ b with torch.matmul's rules (see tensor.MatMul).
+func MatMul(a, b *Value) *Value {
+	out := tensor.MatMul(a.data, b.data)
+	n := newNode2(opMatMul, a, b)
+	if n == nil {
+		return constant(out)
+	}
+	ad, bd := n.save(a.data), n.save(b.data)
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		return matmulGrads(n.needs[0], n.needs[1], g[0], ad, bd)
+	}, out)
+}
+
+// MatMul returns v @ u; see the function MatMul.
+func (v *Value) MatMul(u *Value) *Value { return MatMul(v, u) }
+
+// matmulGrads returns the gradients of a @ b: g @ bᵀ and aᵀ @ g, reduced over broadcast batch
+// dimensions, with 1-D operands handled as torch does.
+func matmulGrads(needA, needB bool, g, a, b *tensor.Tensor) []*tensor.Tensor {
+	a2, b2 := a, b
+	if a.NDim() == 1 {
+		a2 = a.Unsqueeze(0)
+		defer a2.Release()
+	}
+	if b.NDim() == 1 {
+		b2 = b.Unsqueeze(1)
+		defer b2.Release()
+	}
+	// g with the dimensions matmul removed for 1-D operands put back: [..., m, n].
+	g2 := g
+	switch {
+	case a.NDim() == 1 && b.NDim() == 1:
+		g2 = g.Reshape(1, 1)
+	case a.NDim() == 1:
+		g2 = g.Unsqueeze(-2)
+	case b.NDim() == 1:
+		g2 = g.Unsqueeze(-1)
+	}
+	if g2 != g {
+		defer g2.Release()
+	}
+	var ga, gb *tensor.Tensor
+	if needA {
+		bt := b2.Transpose(-1, -2)
+		p := tensor.MatMul(g2, bt)
+		bt.Release()
+		ga = sumTo(p, a2.Shape())
+		if a.NDim() == 1 {
+			r := ga.Reshape(a.Shape()...)
+			ga.Release()
+			ga = r
+		}
+	}
+	if needB {
+		var p *tensor.Tensor
+		if b2.NDim() == 2 && a2.NDim() > 2 {
+			// b is a shared matrix (a linear layer applied to a batch): fold the batch into
+			// the rows, aᵀ @ g = (B·m × k)ᵀ @ (B·m × n), with no batch of products to sum.
+			af := a2.Reshape(-1, a2.Size(-1))
+			gf := g2.Reshape(-1, g2.Size(-1))
+			at := af.Transpose(0, 1)
+			p = tensor.MatMul(at, gf)
+			at.Release()
+			af.Release()
+			gf.Release()
+		} else {
+			at := a2.Transpose(-1, -2)
+			p = tensor.MatMul(at, g2)
+			at.Release()
+		}
+		gb = sumTo(p, b2.Shape())
+		if b.NDim() == 1 {
+			r := gb.Reshape(b.Shape()...)
+			gb.Release()
+			gb = r
+		}
+	}
+	return list(ga, gb)
+}
+
+// IndexSelect returns the slices of v at positions idx (1-D Int64) along axis: the embedding
+// lookup. The gradient adds each output slice back at its index.
+func (v *Value) IndexSelect(axis int, idx *tensor.Tensor) *Value {
+	out := v.data.IndexSelect(axis, idx)
+	n := newNode1(opIndexSelect, v)
+	if n == nil {
+		return constant(out)
+	}
+	ix := n.save(idx)
+	in, dt, dev := v.data.Shape(), v.data.DType(), v.data.Device()
+	if idx.NDim() == 0 {
+		ix = n.own(idx.Reshape(1))
+	}
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		z := tensor.Zeros(in, dt, tensor.On(dev))
+		return list(z.IndexAddInPlace(axis, ix, g[0]))
+	}, out)
+}
+
+// Gather picks elements of v along axis at idx (see tensor.Tensor.Gather); the gradient is
+// scattered back and added.
+func (v *Value) Gather(axis int, idx *tensor.Tensor) *Value {
+	out := v.data.Gather(axis, idx)
+	n := newNode1(opGather, v)
+	if n == nil {
+		return constant(out)
+	}
+	ix := n.save(idx)
+	in, dt, dev := v.data.Shape(), v.data.DType(), v.data.Device()
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		z := tensor.Zeros(in, dt, tensor.On(dev))
+		return list(z.ScatterAddInPlace(axis, ix, g[0]))
+	}, out)
+}
+
+// ScatterAdd returns v with src added at the positions idx names along axis (see
+// tensor.Tensor.ScatterAdd).
+func (v *Value) ScatterAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
+	out := v.data.ScatterAdd(axis, idx, src.data)
+	n := newNode2(opScatterAdd, v, src)
+	if n == nil {
+		return constant(out)
+	}
+	ix := n.save(idx)
+	ss, dt, dev := src.data.Shape(), src.data.DType(), src.data.Device()
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		var gv, gs *tensor.Tensor
+		if n.needs[0] {
+			gv = g[0]
+		}
+		if n.needs[1] {
+			picked := g[0].Gather(axis, ix)
+			if picked.Shape().Equal(ss) {
+				gs = picked
+			} else {
+				// Only the idx-shaped corner of src was used.
+				gs = tensor.Zeros(ss, dt, tensor.On(dev))
+				corner := gs
+				for d, s := range picked.Shape() {
+					c := corner.Narrow(d, 0, s)
+					if corner != gs {
+						corner.Release()
+					}
+					corner = c
+				}
+				corner.CopyFrom(picked)
+				if corner != gs {
+					corner.Release()
+				}
+				picked.Release()
+			}
+		}
+		return list(gv, gs)
+	}, out)
+}
+
+// IndexAdd returns v with src added at positions idx (1-D Int64) along axis.
+func (v *Value) IndexAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
+	out := v.data.IndexAdd(axis, idx, src.data)
+	n := newNode2(opIndexAdd, v, src)
+	if n == nil {
+		return constant(out)
+	}
+	ix := n.save(idx)
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		var gv, gs *tensor.Tensor
+		if n.needs[0] {
+			gv = g[0]
+		}
+		if n.needs[1] {
+			gs = g[0].IndexSelect(axis, ix)
+		}
+		return list(gv, gs)
+	}, out)
+}
+
+// Where returns x where cond is nonzero and y elsewhere, broadcasting all three. cond is a
+// tensor (a mask of any dtype), not differentiated.
+func Where(cond *tensor.Tensor, x, y *Value) *Value {
+	out := tensor.Where(cond, x.data, y.data)
+	n := newNode2(opWhere, x, y)
+	if n == nil {
+		return constant(out)
+	}
+	c := n.save(cond)
+	xs, ys := x.data.Shape(), y.data.Shape()
+	dt, dev := x.data.DType(), x.data.Device()
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		zero := tensor.Zeros(tensor.Shape{}, dt, tensor.On(dev))
+		defer zero.Release()
+		var gx, gy *tensor.Tensor
+		if n.needs[0] {
+			gx = sumTo(tensor.Where(c, g[0], zero), xs)
+		}
+		if n.needs[1] {
+			gy = sumTo(tensor.Where(c, zero, g[0]), ys)
+		}
+		return list(gx, gy)
+	}, out)
+}
+
+// MaskedFill returns v with value wherever mask (broadcast to v's shape) is nonzero; no
+// gradient flows to the filled positions.
+func (v *Value) MaskedFill(mask *tensor.Tensor, value float64) *Value {
+	out := v.data.MaskedFill(mask, value)
+	n := newNode1(opMaskedFill, v)
+	if n == nil {
+		return constant(out)
+	}
+	m := n.save(mask)
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].MaskedFill(m, 0)) }, out)
+}

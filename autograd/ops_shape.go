@@ -1,0 +1,226 @@
+package autograd
+
+import (
+	"github.com/godl/godl/tensor"
+)
+
+var (
+	opReshape    = register("Reshape")
+	opTranspose  = register("Transpose")
+	opPermute    = register("Permute")
+	opNarrow     = register("Narrow")
+	opSlice      = register("Slice")
+	opSelect     = register("Select")
+	opExpand     = register("Expand")
+	opSqueeze    = register("Squeeze")
+	opUnsqueeze  = register("Unsqueeze")
+	opContiguous = register("Contiguous")
+	opCat        = register("Cat")
+	opStack      = register("Stack")
+)
+
+// reshapeLike records an operation whose gradient is the output gradient reshaped to the
+// input's shape (Reshape, View, Flatten, Squeeze, Unsqueeze).
+func (v *Value) reshapeLike(op *opInfo, out *tensor.Tensor) *Value {
+	n := newNode1(op, v)
+	if n == nil {
+		return constant(out)
+	}
+	in := v.data.Shape()
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Reshape(in...)) }, out)
+}
+
+// Reshape returns v with a new shape (one size may be -1), as a view when possible.
+func (v *Value) Reshape(shape ...int) *Value { return v.reshapeLike(opReshape, v.data.Reshape(shape...)) }
+
+// View returns v viewed with a new shape; it panics if the strides do not allow a view.
+func (v *Value) View(shape ...int) *Value { return v.reshapeLike(opReshape, v.data.View(shape...)) }
+
+// Flatten merges dimensions start..end into one.
+func (v *Value) Flatten(start, end int) *Value {
+	return v.reshapeLike(opReshape, v.data.Flatten(start, end))
+}
+
+// Squeeze removes size-1 dimensions (the given ones, or all).
+func (v *Value) Squeeze(axes ...int) *Value { return v.reshapeLike(opSqueeze, v.data.Squeeze(axes...)) }
+
+// Unsqueeze inserts a size-1 dimension at axis.
+func (v *Value) Unsqueeze(axis int) *Value {
+	return v.reshapeLike(opUnsqueeze, v.data.Unsqueeze(axis))
+}
+
+// Transpose swaps dimensions a and b.
+func (v *Value) Transpose(a, b int) *Value {
+	out := v.data.Transpose(a, b)
+	n := newNode1(opTranspose, v)
+	if n == nil {
+		return constant(out)
+	}
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Transpose(a, b)) }, out)
+}
+
+// T returns the transpose of a matrix.
+func (v *Value) T() *Value {
+	if v.NDim() < 2 {
+		return v.reshapeLike(opReshape, v.data.T())
+	}
+	return v.Transpose(0, 1)
+}
+
+// Permute reorders the dimensions: dimension i of the result is dimension dims[i] of v.
+func (v *Value) Permute(dims ...int) *Value {
+	out := v.data.Permute(dims...)
+	n := newNode1(opPermute, v)
+	if n == nil {
+		return constant(out)
+	}
+	nd := len(dims)
+	inv := make([]int, nd)
+	for i, d := range dims {
+		if d < 0 {
+			d += nd
+		}
+		inv[d] = i
+	}
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Permute(inv...)) }, out)
+}
+
+// scatterInto records an operation that picks part of its input (Narrow, Slice, Select): the
+// gradient is zero except in the picked part, where it is the output gradient. region returns
+// the picked part of a tensor of the input's shape.
+func (v *Value) scatterInto(op *opInfo, out *tensor.Tensor, region func(*tensor.Tensor) *tensor.Tensor) *Value {
+	n := newNode1(op, v)
+	if n == nil {
+		return constant(out)
+	}
+	in, dt, dev := v.data.Shape(), v.data.DType(), v.data.Device()
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		z := tensor.Zeros(in, dt, tensor.On(dev))
+		r := region(z)
+		r.CopyFrom(g[0])
+		r.Release()
+		return list(z)
+	}, out)
+}
+
+// Narrow returns the slice [start, start+length) of dimension axis.
+func (v *Value) Narrow(axis, start, length int) *Value {
+	return v.scatterInto(opNarrow, v.data.Narrow(axis, start, length), func(t *tensor.Tensor) *tensor.Tensor {
+		return t.Narrow(axis, start, length)
+	})
+}
+
+// Slice returns elements start, start+step, ... before end of dimension axis (see
+// tensor.Tensor.Slice).
+func (v *Value) Slice(axis, start, end, step int) *Value {
+	return v.scatterInto(opSlice, v.data.Slice(axis, start, end, step), func(t *tensor.Tensor) *tensor.Tensor {
+		return t.Slice(axis, start, end, step)
+	})
+}
+
+// Select returns the slice at index i of dimension axis, without that dimension.
+func (v *Value) Select(axis, i int) *Value {
+	return v.scatterInto(opSelect, v.data.Select(axis, i), func(t *tensor.Tensor) *tensor.Tensor {
+		return t.Select(axis, i)
+	})
+}
+
+// Expand broadcasts size-1 dimensions to the given shape (-1 keeps a size) without copying.
+func (v *Value) Expand(shape ...int) *Value {
+	out := v.data.Expand(shape...)
+	n := newNode1(opExpand, v)
+	if n == nil {
+		return constant(out)
+	}
+	in := v.data.Shape()
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].SumTo(in)) }, out)
+}
+
+// BroadcastTo broadcasts v to shape.
+func (v *Value) BroadcastTo(shape tensor.Shape) *Value { return v.Expand(shape...) }
+
+// Contiguous returns v with its data laid out contiguously (v's data itself when it already
+// is, wrapped in a new value).
+func (v *Value) Contiguous() *Value {
+	out := v.data.Contiguous()
+	n := newNode1(opContiguous, v)
+	if n == nil {
+		return constant(out)
+	}
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0]) }, out)
+}
+
+// Split cuts v along axis into pieces of size each (the last may be smaller).
+func (v *Value) Split(size, axis int) []*Value {
+	parts := v.data.Split(size, axis)
+	out := make([]*Value, len(parts))
+	off := 0
+	for i, p := range parts {
+		l := p.Size(axis)
+		p.Release()
+		out[i] = v.Narrow(axis, off, l)
+		off += l
+	}
+	return out
+}
+
+// Chunk cuts v along axis into at most n pieces of equal size (the last may be smaller).
+func (v *Value) Chunk(n, axis int) []*Value {
+	d := v.Size(axis)
+	if n <= 0 {
+		v.data.Chunk(n, axis) // panics with the tensor package's message
+	}
+	return v.Split(max(1, (d+n-1)/n), axis)
+}
+
+func datas(vs []*Value) []*tensor.Tensor {
+	ts := make([]*tensor.Tensor, len(vs))
+	for i, v := range vs {
+		ts[i] = v.data
+	}
+	return ts
+}
+
+// Cat concatenates values along axis.
+func Cat(vs []*Value, axis int) *Value {
+	out := tensor.Cat(datas(vs), axis)
+	n := newNode(opCat, vs...)
+	if n == nil {
+		return constant(out)
+	}
+	sizes := make([]int, len(vs))
+	for i, v := range vs {
+		sizes[i] = v.Size(axis)
+	}
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		gs := g[0].SplitSizes(sizes, axis)
+		for i := range gs {
+			if !n.needs[i] {
+				gs[i].Release()
+				gs[i] = nil
+			}
+		}
+		return gs
+	}, out)
+}
+
+// Stack joins values of one shape along a new dimension at axis.
+func Stack(vs []*Value, axis int) *Value {
+	out := tensor.Stack(datas(vs), axis)
+	n := newNode(opStack, vs...)
+	if n == nil {
+		return constant(out)
+	}
+	if axis < 0 {
+		axis += out.NDim()
+	}
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		gs := make([]*tensor.Tensor, len(vs))
+		for i := range gs {
+			if n.needs[i] {
+				gs[i] = g[0].Select(axis, i)
+			}
+		}
+		return gs
+	}, out)
+}

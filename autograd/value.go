@@ -1,0 +1,147 @@
+package autograd
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/godl/godl/tensor"
+)
+
+// Value is a tensor that takes part in differentiation. A leaf Value wraps data supplied from
+// outside (parameters, inputs); every other Value is the output of an operation, and remembers
+// that operation while any of its inputs requires a gradient.
+type Value struct {
+	data         *tensor.Tensor
+	grad         *tensor.Tensor
+	requiresGrad bool
+	retainGrad   bool
+	node         *node // the operation that produced this value; nil for leaves and constants
+	out          int   // which output of node this value is
+}
+
+// New returns a leaf Value over t. If requiresGrad is true, Backward accumulates the gradient
+// of t into Grad.
+func New(t *tensor.Tensor, requiresGrad bool) *Value {
+	if t == nil {
+		panic("autograd.New: nil tensor")
+	}
+	if requiresGrad && !t.DType().IsFloat() {
+		panic(fmt.Sprintf("autograd.New: only floating-point tensors can require a gradient, got %s of shape %v", t.DType(), t.Shape()))
+	}
+	return &Value{data: t, requiresGrad: requiresGrad}
+}
+
+// Param returns a leaf Value over t that requires a gradient: a parameter or an input to
+// differentiate with respect to.
+func Param(t *tensor.Tensor) *Value { return New(t, true) }
+
+// Const returns a leaf Value over t that does not require a gradient.
+func Const(t *tensor.Tensor) *Value { return New(t, false) }
+
+// Data returns the tensor the value holds. Writing to it in place while a graph that saved it
+// is alive makes that graph's Backward panic.
+func (v *Value) Data() *tensor.Tensor { return v.data }
+
+// Grad returns the accumulated gradient, or nil if none has been computed. Only leaves that
+// require a gradient (and values marked with RetainGrad) receive one.
+func (v *Value) Grad() *tensor.Tensor { return v.grad }
+
+// SetGrad replaces the accumulated gradient (nil clears it). The next Backward adds to it.
+func (v *Value) SetGrad(g *tensor.Tensor) {
+	if g != nil && !g.Shape().Equal(v.data.Shape()) {
+		panic(fmt.Sprintf("autograd.SetGrad: gradient of shape %v for a value of shape %v", g.Shape(), v.data.Shape()))
+	}
+	v.grad = g
+}
+
+// ZeroGrad clears the accumulated gradient, returning its memory to the pool (like PyTorch's
+// zero_grad(set_to_none=True)).
+func (v *Value) ZeroGrad() {
+	if v.grad != nil {
+		v.grad.Release()
+		v.grad = nil
+	}
+}
+
+// RequiresGrad reports whether gradients flow to or through this value.
+func (v *Value) RequiresGrad() bool { return v.requiresGrad }
+
+// SetRequiresGrad turns gradient accumulation on or off for a leaf. It panics for a non-leaf
+// value, whose requirement follows from its inputs.
+func (v *Value) SetRequiresGrad(b bool) *Value {
+	if v.node != nil {
+		panic("autograd.SetRequiresGrad: not a leaf; use Detach")
+	}
+	if b && !v.data.DType().IsFloat() {
+		panic(fmt.Sprintf("autograd.SetRequiresGrad: only floating-point tensors can require a gradient, got %s", v.data.DType()))
+	}
+	v.requiresGrad = b
+	return v
+}
+
+// IsLeaf reports whether the value was created from outside rather than by an operation that
+// recorded a graph.
+func (v *Value) IsLeaf() bool { return v.node == nil }
+
+// Op returns the name of the operation that produced the value ("" for a leaf), like the
+// grad_fn of a PyTorch tensor.
+func (v *Value) Op() string {
+	if v.node == nil {
+		return ""
+	}
+	return v.node.op.name
+}
+
+// RetainGrad makes Backward store this non-leaf value's gradient in Grad as well.
+func (v *Value) RetainGrad() *Value {
+	if v.requiresGrad {
+		v.retainGrad = true
+	}
+	return v
+}
+
+// Detach returns a leaf over the same data that does not require a gradient: the graph stops
+// there.
+func (v *Value) Detach() *Value { return &Value{data: v.data} }
+
+// Shape returns the shape of the value's data.
+func (v *Value) Shape() tensor.Shape { return v.data.Shape() }
+
+// Size returns the size of one dimension (negative counts from the end).
+func (v *Value) Size(axis int) int { return v.data.Size(axis) }
+
+// NDim returns the number of dimensions.
+func (v *Value) NDim() int { return v.data.NDim() }
+
+// DType returns the element type.
+func (v *Value) DType() tensor.DType { return v.data.DType() }
+
+// Item returns the only element of a one-element value.
+func (v *Value) Item() float64 { return v.data.Item() }
+
+// String prints the data, and the producing operation if any.
+func (v *Value) String() string {
+	if v.node != nil {
+		return fmt.Sprintf("%v (op=%s)", v.data, v.node.op.name)
+	}
+	if v.requiresGrad {
+		return fmt.Sprintf("%v (requires grad)", v.data)
+	}
+	return fmt.Sprint(v.data)
+}
+
+// gradDisabled counts the NoGrad scopes in effect.
+var gradDisabled atomic.Int32
+
+// NoGrad runs f with graph recording switched off: operations inside it return values with no
+// graph behind them, so inference allocates no nodes and keeps no tensors alive for backward.
+// The switch is process-wide (Go has no thread-local state): a training step running in
+// another goroutine at the same time would record nothing either. Scopes nest.
+func NoGrad(f func()) {
+	gradDisabled.Add(1)
+	defer gradDisabled.Add(-1)
+	f()
+}
+
+// GradEnabled reports whether operations currently record graphs.
+func GradEnabled() bool { return gradDisabled.Load() == 0 }
