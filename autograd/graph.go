@@ -62,8 +62,8 @@ type savedTensor struct {
 type node struct {
 	op       *opInfo
 	inputs   []*Value
-	needs    []bool         // needs[i]: input i requires a gradient
-	outMeta  []outMeta      // shape, dtype and device of each output
+	needs    []bool           // needs[i]: input i requires a gradient
+	outMeta  []outMeta        // shape, dtype and device of each output
 	grads    []*tensor.Tensor // gradients of the outputs, accumulated during backward
 	backward backwardFunc
 	saved    []savedTensor

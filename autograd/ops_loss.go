@@ -110,8 +110,8 @@ func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOpt
 	valid.Release()
 	count := validF.Sum().Item()
 
-	lsm := x.LogSoftmax(1)     // [N, C]
-	ti := safe.Unsqueeze(1)    // [N, 1]
+	lsm := x.LogSoftmax(1)      // [N, C]
+	ti := safe.Unsqueeze(1)     // [N, 1]
 	picked := lsm.Gather(1, ti) // [N, 1]
 	eps := opt.LabelSmoothing
 	loss := picked.Reshape(N).MulScalarInPlace(-(1 - eps)) // [N]

@@ -146,10 +146,10 @@ func (v *Value) prod(axes []int, keepdim bool) *Value {
 		others := pnz.Div(nz)        // where z = 0 this is prod / x_i
 		nz.Release()
 		one := zeros.EqScalar(1)
-		atZero := isZero.Mul(one)     // the lone zero of slices with exactly one
-		noZero := zeros.EqScalar(0)   // slices without zeros
-		keepD := atZero.Add(noZero)   // where the derivative is nonzero
-		d := others.Mul(keepD)        // prod/x_i without zeros; pnz/1 at a lone zero
+		atZero := isZero.Mul(one)   // the lone zero of slices with exactly one
+		noZero := zeros.EqScalar(0) // slices without zeros
+		keepD := atZero.Add(noZero) // where the derivative is nonzero
+		d := others.Mul(keepD)      // prod/x_i without zeros; pnz/1 at a lone zero
 		for _, t := range []*tensor.Tensor{isZero, zeros, pnz, others, one, atZero, noZero, keepD} {
 			t.Release()
 		}

@@ -31,7 +31,9 @@ func (v *Value) reshapeLike(op *opInfo, out *tensor.Tensor) *Value {
 }
 
 // Reshape returns v with a new shape (one size may be -1), as a view when possible.
-func (v *Value) Reshape(shape ...int) *Value { return v.reshapeLike(opReshape, v.data.Reshape(shape...)) }
+func (v *Value) Reshape(shape ...int) *Value {
+	return v.reshapeLike(opReshape, v.data.Reshape(shape...))
+}
 
 // View returns v viewed with a new shape; it panics if the strides do not allow a view.
 func (v *Value) View(shape ...int) *Value { return v.reshapeLike(opReshape, v.data.View(shape...)) }
