@@ -63,7 +63,7 @@ type node struct {
 	op       *opInfo
 	inputs   []*Value
 	needs    []bool           // needs[i]: input i requires a gradient
-	outMeta  []outMeta        // shape, dtype and device of each output
+	outMeta  []outMeta        // shape, dtype and device of each output (multi-output nodes only)
 	grads    []*tensor.Tensor // gradients of the outputs, accumulated during backward
 	backward backwardFunc
 	saved    []savedTensor
@@ -72,6 +72,13 @@ type node struct {
 	released bool
 	site     string // where the op was called from, in anomaly mode
 	visit    uint64 // backward pass that last visited this node
+
+	// Inline storage for the common case of one or two inputs and one output, so that
+	// recording an operation costs one allocation for the node.
+	inBuf    [2]*Value
+	needBuf  [2]bool
+	gradBuf  [1]*tensor.Tensor
+	savedBuf [2]savedTensor
 }
 
 type outMeta struct {
@@ -99,7 +106,21 @@ func newNode(op *opInfo, inputs ...*Value) *node {
 	if !needsGraph(inputs...) {
 		return nil
 	}
-	n := &node{op: op, inputs: inputs, needs: make([]bool, len(inputs))}
+	return newNodeOf(op, inputs)
+}
+
+// newNodeOf records an operation on inputs that needs a graph.
+func newNodeOf(op *opInfo, inputs []*Value) *node {
+	n := &node{op: op}
+	if len(inputs) <= len(n.inBuf) {
+		n.inputs = n.inBuf[:len(inputs):len(inputs)]
+		copy(n.inputs, inputs)
+		n.needs = n.needBuf[:len(inputs)]
+	} else {
+		n.inputs = inputs
+		n.needs = make([]bool, len(inputs))
+	}
+	n.saved = n.savedBuf[:0]
 	for i, in := range inputs {
 		n.needs[i] = in.requiresGrad
 	}
@@ -115,7 +136,13 @@ func newNode1(op *opInfo, a *Value) *node {
 	if gradDisabled.Load() != 0 || !a.requiresGrad {
 		return nil
 	}
-	return newNode(op, a)
+	n := &node{op: op}
+	n.inputs, n.needs, n.saved = n.inBuf[:1:1], n.needBuf[:1], n.savedBuf[:0]
+	n.inputs[0], n.needs[0] = a, true
+	if anomalyMode.Load() {
+		n.site = callSite()
+	}
+	return n
 }
 
 // newNode2 is newNode for two inputs, allocating nothing when no graph is needed.
@@ -123,7 +150,14 @@ func newNode2(op *opInfo, a, b *Value) *node {
 	if gradDisabled.Load() != 0 || !(a.requiresGrad || b.requiresGrad) {
 		return nil
 	}
-	return newNode(op, a, b)
+	n := &node{op: op}
+	n.inputs, n.needs, n.saved = n.inBuf[:2:2], n.needBuf[:2], n.savedBuf[:0]
+	n.inputs[0], n.inputs[1] = a, b
+	n.needs[0], n.needs[1] = a.requiresGrad, b.requiresGrad
+	if anomalyMode.Load() {
+		n.site = callSite()
+	}
+	return n
 }
 
 // save keeps t for backward and returns it.
@@ -149,10 +183,16 @@ func (n *node) finish(backward backwardFunc, outs ...*tensor.Tensor) []*Value {
 		return vals
 	}
 	n.backward = backward
-	n.outMeta = make([]outMeta, len(outs))
-	n.grads = make([]*tensor.Tensor, len(outs))
+	if len(outs) == 1 {
+		n.grads = n.gradBuf[:]
+	} else {
+		n.grads = make([]*tensor.Tensor, len(outs))
+		n.outMeta = make([]outMeta, len(outs))
+		for i, o := range outs {
+			n.outMeta[i] = outMeta{o.Shape(), o.DType(), o.Device()}
+		}
+	}
 	for i, o := range outs {
-		n.outMeta[i] = outMeta{o.Shape(), o.DType(), o.Device()}
 		vals[i] = &Value{data: o, requiresGrad: true, node: n, out: i}
 	}
 	if anomalyMode.Load() {
@@ -315,8 +355,15 @@ func runNode(n *node) {
 		}
 	}
 	grads := n.grads
+	received := false
+	for _, g := range grads {
+		received = received || g != nil
+	}
+	if !received {
+		return // no gradient reached this node: nothing flows to its inputs
+	}
 	for i, g := range grads {
-		if g == nil {
+		if g == nil { // an output of a multi-output node that received no gradient
 			m := n.outMeta[i]
 			grads[i] = tensor.Zeros(m.shape, m.dtype, tensor.On(m.dev))
 		}
@@ -388,7 +435,11 @@ func runNode(n *node) {
 
 func checkGradShape(n *node, i int, g *tensor.Tensor) {
 	want := n.inputs[i].data
-	if !g.Shape().Equal(want.Shape()) || g.DType() != want.DType() {
+	same := g.NDim() == want.NDim() && g.DType() == want.DType()
+	for d := 0; same && d < g.NDim(); d++ {
+		same = g.Size(d) == want.Size(d)
+	}
+	if !same {
 		panic(fmt.Sprintf("autograd: backward of %s returned a gradient of shape %v (%s) for input %d of shape %v (%s)", n.op.name, g.Shape(), g.DType(), i, want.Shape(), want.DType()))
 	}
 }

@@ -1,9 +1,3 @@
-// Package parallel runs loops on a bounded pool of worker goroutines.
-//
-// Work is always cut into the same fixed-size chunks, whatever the number of threads, so a
-// caller that combines per-chunk results in chunk order gets the same answer on 1 thread and
-// on 64. Calls may nest: a worker that calls For again runs the inner chunks itself when no
-// other worker is idle, so nesting never deadlocks and never exceeds the thread limit.
 package parallel
 
 import (
@@ -40,9 +34,16 @@ type job struct {
 	n      int
 	body   func(lo, hi int)
 	wg     sync.WaitGroup
+	failed atomic.Pointer[any] // the first panic of a chunk, re-raised by For in its caller
 }
 
 func (j *job) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			j.failed.CompareAndSwap(nil, &r)
+			j.next.Store(j.chunks) // hand out no more chunks
+		}
+	}()
 	for {
 		c := j.next.Add(1) - 1
 		if c >= j.chunks {
@@ -75,7 +76,9 @@ func ensureWorkers(n int) {
 
 // For calls body(lo, hi) for consecutive chunks [lo, hi) of [0, n), each chunk grain elements
 // long except perhaps the last. Chunks run concurrently on up to Threads() goroutines; For
-// returns when all have run. The chunk boundaries depend only on n and grain.
+// returns when all have run. The chunk boundaries depend only on n and grain. If a chunk
+// panics, the chunks not yet started are skipped and For panics with that value in its caller,
+// so that a panic in a worker goroutine can be recovered like one in the caller.
 func For(n, grain int, body func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -103,6 +106,9 @@ func For(n, grain int, body func(lo, hi int)) {
 	}
 	j.run()
 	j.wg.Wait()
+	if r := j.failed.Load(); r != nil {
+		panic(*r)
+	}
 }
 
 // Chunks returns how many chunks For(n, grain, ...) cuts [0, n) into.
