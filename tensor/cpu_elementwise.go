@@ -22,7 +22,7 @@ func fillKernel[T Element](dst Strided, v T) {
 	d := cpuData[T](dst.Buf)
 	it := newIter(dst.Shape, dst.Layout)
 	ds := it.innerStride(0)
-	it.run(func(offs *[maxOps]int, n int) {
+	it.run(func(offs [maxOps]int, n int) {
 		o := offs[0]
 		if ds == 1 {
 			row := d[o : o+n]
@@ -66,7 +66,7 @@ func copyKernel[D, S Element](dst, src Strided) {
 	d, s := cpuData[D](dst.Buf), cpuData[S](src.Buf)
 	it := newIter(dst.Shape, dst.Layout, src.Layout)
 	ds, ss := it.innerStride(0), it.innerStride(1)
-	it.run(func(offs *[maxOps]int, n int) {
+	it.run(func(offs [maxOps]int, n int) {
 		do, so := offs[0], offs[1]
 		if ds == 1 && ss == 1 {
 			dr, sr := d[do:do+n], s[so:so+n]
@@ -132,13 +132,19 @@ func sign[T Element](x T) T {
 // loop.
 func unaryFunc[T Element](op UnaryOp, a, b float64) func(T) T {
 	ta, tb := T(a), T(b)
+	// Comparisons meet the scalar rounded to a float tensor's dtype, as torch does
+	// (float32(0.1) == 0.1), and unrounded for Int64 (2 < 2.5).
+	ca := a
+	if DTypeOf[T]() == Float32 {
+		ca = float64(float32(a))
+	}
 	switch op {
 	case OpNeg:
 		return func(x T) T { return -x }
 	case OpAbs:
 		return func(x T) T {
-			if x < 0 {
-				return -x
+			if x <= 0 {
+				return 0 - x // |-0| = +0
 			}
 			return x
 		}
@@ -215,17 +221,17 @@ func unaryFunc[T Element](op UnaryOp, a, b float64) func(T) T {
 			return T(a * float64(x))
 		}
 	case OpEqScalar:
-		return func(x T) T { return b2f[T](float64(x) == a) }
+		return func(x T) T { return b2f[T](float64(x) == ca) }
 	case OpNeScalar:
-		return func(x T) T { return b2f[T](float64(x) != a) }
+		return func(x T) T { return b2f[T](float64(x) != ca) }
 	case OpLtScalar:
-		return func(x T) T { return b2f[T](float64(x) < a) }
+		return func(x T) T { return b2f[T](float64(x) < ca) }
 	case OpLeScalar:
-		return func(x T) T { return b2f[T](float64(x) <= a) }
+		return func(x T) T { return b2f[T](float64(x) <= ca) }
 	case OpGtScalar:
-		return func(x T) T { return b2f[T](float64(x) > a) }
+		return func(x T) T { return b2f[T](float64(x) > ca) }
 	case OpGeScalar:
-		return func(x T) T { return b2f[T](float64(x) >= a) }
+		return func(x T) T { return b2f[T](float64(x) >= ca) }
 	}
 	panic("tensor: cpu Unary: unknown op " + op.String())
 }
@@ -234,9 +240,15 @@ func unaryKernel[T Element](op UnaryOp, dst, src Strided, a, b float64) {
 	d, s := cpuData[T](dst.Buf), cpuData[T](src.Buf)
 	it := newIter(dst.Shape, dst.Layout, src.Layout)
 	ds, ss := it.innerStride(0), it.innerStride(1)
-	f := unaryFunc[T](op, a, b)
 	ta := T(a)
-	it.run(func(offs *[maxOps]int, n int) {
+	// The scalar function is a closure (an allocation): make it only when a loop needs it.
+	var f func(T) T
+	switch {
+	case ds == 1 && ss == 1 && (op == OpNeg || op == OpSquare || op == OpAddScalar || op == OpMulScalar || op == OpReLU):
+	default:
+		f = unaryFunc[T](op, a, b)
+	}
+	it.run(func(offs [maxOps]int, n int) {
 		do, so := offs[0], offs[1]
 		if ds == 1 && ss == 1 {
 			dr, sr := d[do:do+n], s[so:so+n]
@@ -343,9 +355,15 @@ func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
 	d, xs, ys := cpuData[T](dst.Buf), cpuData[T](x.Buf), cpuData[T](y.Buf)
 	it := newIter(dst.Shape, dst.Layout, x.Layout, y.Layout)
 	ds, xst, yst := it.innerStride(0), it.innerStride(1), it.innerStride(2)
-	f := binaryFunc[T](op)
 	isFloat := DTypeOf[T]() != Int64
-	it.run(func(offs *[maxOps]int, n int) {
+	var f func(x, y T) T
+	switch {
+	case ds == 1 && xst == 1 && yst == 1 && (op == OpAdd || op == OpSub || op == OpMul || (op == OpDiv && isFloat)):
+	case ds == 1 && (xst == 1 && yst == 0 || xst == 0 && yst == 1) && (op == OpAdd || op == OpMul):
+	default:
+		f = binaryFunc[T](op)
+	}
+	it.run(func(offs [maxOps]int, n int) {
 		do, xo, yo := offs[0], offs[1], offs[2]
 		switch {
 		case ds == 1 && xst == 1 && yst == 1:
@@ -442,7 +460,7 @@ func whereKernel[T, C Element](dst, cond, x, y Strided) {
 	d, c, xs, ys := cpuData[T](dst.Buf), cpuData[C](cond.Buf), cpuData[T](x.Buf), cpuData[T](y.Buf)
 	it := newIter(dst.Shape, dst.Layout, cond.Layout, x.Layout, y.Layout)
 	ds, cs, xst, yst := it.innerStride(0), it.innerStride(1), it.innerStride(2), it.innerStride(3)
-	it.run(func(offs *[maxOps]int, n int) {
+	it.run(func(offs [maxOps]int, n int) {
 		do, co, xo, yo := offs[0], offs[1], offs[2], offs[3]
 		for i := 0; i < n; i++ {
 			if c[co+i*cs] != 0 {

@@ -65,7 +65,7 @@ func copyTrail[T Element](d, s []T, tr *iter, db, sb int) {
 		copy(d[db+tr.base[0]:db+tr.base[0]+inner], s[sb+tr.base[1]:sb+tr.base[1]+inner])
 		return
 	}
-	tr.eachRow(0, tr.rows(), func(offs *[maxOps]int) {
+	tr.eachRow(0, tr.rows(), func(offs [maxOps]int) {
 		for j := range inner {
 			d[db+offs[0]+j*ds] = s[sb+offs[1]+j*ss]
 		}
@@ -82,7 +82,7 @@ func addTrail[T Element](d, s []T, tr *iter, db, sb int) {
 		}
 		return
 	}
-	tr.eachRow(0, tr.rows(), func(offs *[maxOps]int) {
+	tr.eachRow(0, tr.rows(), func(offs [maxOps]int) {
 		for j := range inner {
 			d[db+offs[0]+j*ds] += s[sb+offs[1]+j*ss]
 		}
@@ -167,7 +167,7 @@ func gatherKernel[T Element](dst, src, idx Strided, axis int) {
 	limit, sA := int64(src.Shape[axis]), src.Strides[axis]
 	it := newIter(dst.Shape, dst.Layout, idx.Layout, axisFree(src.Layout, dst.Shape, axis))
 	ds, xs, ss := it.innerStride(0), it.innerStride(1), it.innerStride(2)
-	it.run(func(offs *[maxOps]int, n int) {
+	it.run(func(offs [maxOps]int, n int) {
 		for i := range n {
 			v := x[offs[1]+i*xs]
 			if v < 0 || v >= limit {
@@ -199,7 +199,7 @@ func scatterAddKernel[T Element](dst, src, idx Strided, axis int) {
 	ss, xs, ds := it.innerStride(0), it.innerStride(1), it.innerStride(2)
 	// Sequential and in row-major order: several sources may add into one element, and the
 	// order of those additions must not depend on the thread count.
-	it.eachRow(0, it.rows(), func(offs *[maxOps]int) {
+	it.eachRow(0, it.rows(), func(offs [maxOps]int) {
 		for i := range it.inner() {
 			v := x[offs[1]+i*xs]
 			if v < 0 || v >= limit {

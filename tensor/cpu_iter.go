@@ -7,7 +7,10 @@ import "github.com/godl/godl/internal/parallel"
 // number of threads.
 const blockElems = 1 << 15
 
-const maxOps = 4
+const (
+	maxOps        = 4
+	inlineIterDim = 6 // dimensions an iter holds without a further allocation
+)
 
 // iter walks up to four operands of one shape together, row by row along the innermost
 // (coalesced) dimension.
@@ -16,6 +19,8 @@ type iter struct {
 	shape   []int // coalesced; at least one dimension
 	strides [maxOps][]int
 	base    [maxOps]int
+
+	buf [(maxOps + 1) * inlineIterDim]int // backing store of shape and strides when they fit
 }
 
 // newIter prepares to walk operands of the given shape. Size-1 dimensions are dropped and
@@ -25,6 +30,23 @@ func newIter(shape []int, ls ...Layout) *iter {
 	it := &iter{nops: len(ls)}
 	for k, l := range ls {
 		it.base[k] = l.Offset
+	}
+	nd := 0
+	for _, d := range shape {
+		if d != 1 {
+			nd++
+		}
+	}
+	nd = max(nd, 1)
+	var store []int
+	if nd <= inlineIterDim {
+		store = it.buf[:]
+	} else {
+		store = make([]int, (maxOps+1)*nd)
+	}
+	it.shape = store[:0:nd]
+	for k := range ls {
+		it.strides[k] = store[(k+1)*nd : (k+1)*nd : (k+2)*nd]
 	}
 	// Walk dimensions from the innermost out, merging each into the innermost kept one when
 	// every operand steps over the kept one exactly.
@@ -51,9 +73,9 @@ func newIter(shape []int, ls ...Layout) *iter {
 		}
 	}
 	if len(it.shape) == 0 {
-		it.shape = []int{1}
+		it.shape = append(it.shape, 1)
 		for k := range ls {
-			it.strides[k] = []int{1}
+			it.strides[k] = append(it.strides[k], 1)
 		}
 	}
 	// Reverse to outer-first order.
@@ -93,11 +115,17 @@ func (it *iter) rowOffsets(r int) [maxOps]int {
 }
 
 // eachRow calls f with the offsets of rows lo..hi-1 in order.
-func (it *iter) eachRow(lo, hi int, f func(offs *[maxOps]int)) {
+func (it *iter) eachRow(lo, hi int, f func(offs [maxOps]int)) {
 	nd := len(it.shape) - 1
 	offs := it.rowOffsets(lo)
-	var small [8]int
-	idx := small[:0]
+	if nd == 0 {
+		for row := lo; row < hi; row++ {
+			f(offs) // a single row
+		}
+		return
+	}
+	var small [inlineIterDim]int
+	var idx []int
 	if nd > len(small) {
 		idx = make([]int, nd)
 	} else {
@@ -109,7 +137,7 @@ func (it *iter) eachRow(lo, hi int, f func(offs *[maxOps]int)) {
 		r /= it.shape[d]
 	}
 	for row := lo; row < hi; row++ {
-		f(&offs)
+		f(offs)
 		for d := nd - 1; d >= 0; d-- {
 			idx[d]++
 			for k := range it.nops {
@@ -128,9 +156,14 @@ func (it *iter) eachRow(lo, hi int, f func(offs *[maxOps]int)) {
 
 // run calls body for every run of n consecutive elements along the innermost dimension, with
 // each operand's offset of the run's first element, in parallel over fixed-size blocks.
-func (it *iter) run(body func(offs *[maxOps]int, n int)) {
+func (it *iter) run(body func(offs [maxOps]int, n int)) {
 	inner := it.inner()
 	rows := it.rows()
+	if rows*inner <= blockElems {
+		// One block: no goroutines, no closures to allocate.
+		it.eachRow(0, rows, func(offs [maxOps]int) { body(offs, inner) })
+		return
+	}
 	if inner >= blockElems {
 		segs := (inner + blockElems - 1) / blockElems
 		parallel.For(rows*segs, 1, func(lo, hi int) {
@@ -141,12 +174,12 @@ func (it *iter) run(body func(offs *[maxOps]int, n int)) {
 				for k := range it.nops {
 					offs[k] += s0 * it.innerStride(k)
 				}
-				body(&offs, min(blockElems, inner-s0))
+				body(offs, min(blockElems, inner-s0))
 			}
 		})
 		return
 	}
 	parallel.For(rows, blockElems/inner, func(lo, hi int) {
-		it.eachRow(lo, hi, func(offs *[maxOps]int) { body(offs, inner) })
+		it.eachRow(lo, hi, func(offs [maxOps]int) { body(offs, inner) })
 	})
 }

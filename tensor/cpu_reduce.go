@@ -124,7 +124,7 @@ func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
 			return p
 		}
 		row := 0
-		red.eachRow(0, rRows, func(offs *[maxOps]int) {
+		red.eachRow(0, rRows, func(offs [maxOps]int) {
 			p.run(op, s, base+offs[0], rStride, rInner, row*rInner)
 			row++
 		})
@@ -141,7 +141,7 @@ func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
 		parts := make([]partial[T, A], outer*pieces)
 		bases := make([]int, 0, outer)
 		dsts := make([]int, 0, outer)
-		out.eachRow(0, out.rows(), func(offs *[maxOps]int) {
+		out.eachRow(0, out.rows(), func(offs [maxOps]int) {
 			for j := range oInner {
 				dsts = append(dsts, offs[0]+j*dStride)
 				bases = append(bases, offs[1]+j*sStride)
@@ -168,7 +168,7 @@ func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
 
 	grainRows := max(1, blockElems/max(1, inner*oInner))
 	parallel.For(out.rows(), grainRows, func(lo, hi int) {
-		out.eachRow(lo, hi, func(offs *[maxOps]int) {
+		out.eachRow(lo, hi, func(offs [maxOps]int) {
 			for j := range oInner {
 				store(op, dst.Buf, offs[0]+j*dStride, reduceAt(offs[1]+j*sStride))
 			}
@@ -204,7 +204,7 @@ func softmaxKernel[T float32 | float64](dst, src Strided, axis int, log bool) {
 	oInner, ods, oss := it.inner(), it.innerStride(0), it.innerStride(1)
 	grainRows := max(1, blockElems/max(1, n*oInner))
 	parallel.For(it.rows(), grainRows, func(lo, hi int) {
-		it.eachRow(lo, hi, func(offs *[maxOps]int) {
+		it.eachRow(lo, hi, func(offs [maxOps]int) {
 			for j := range oInner {
 				do, so := offs[0]+j*ods, offs[1]+j*oss
 				m := math.Inf(-1)

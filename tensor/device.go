@@ -151,7 +151,7 @@ func (op UnaryOp) String() string {
 // floatOnly reports whether the op is defined only for floating-point dtypes.
 func (op UnaryOp) floatOnly() bool {
 	switch op {
-	case OpNeg, OpAbs, OpSign, OpSquare, OpFloor, OpCeil, OpRound, OpAddScalar, OpMulScalar, OpRSubScalar, OpClamp,
+	case OpNeg, OpAbs, OpSign, OpSquare, OpFloor, OpCeil, OpRound, OpAddScalar, OpPowScalar, OpMulScalar, OpRSubScalar, OpClamp,
 		OpMaxScalar, OpMinScalar, OpReLU, OpEqScalar, OpNeScalar, OpLtScalar, OpLeScalar,
 		OpGtScalar, OpGeScalar:
 		return false

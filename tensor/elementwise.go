@@ -1,5 +1,7 @@
 package tensor
 
+import "math"
+
 // unary applies op elementwise into a new tensor.
 func (t *Tensor) unary(name string, op UnaryOp, a, b float64) *Tensor {
 	st := t.live(name)
@@ -149,8 +151,14 @@ func (t *Tensor) RDivScalar(s float64) *Tensor {
 	return t.unary("tensor.RDivScalar", OpRDivScalar, s, 0)
 }
 
-// PowScalar returns tᵉ.
-func (t *Tensor) PowScalar(e float64) *Tensor { return t.unary("tensor.PowScalar", OpPowScalar, e, 0) }
+// PowScalar returns tᵉ. For Int64 tensors e must be a non-negative integer, and the result
+// stays Int64 (as torch does); it panics otherwise.
+func (t *Tensor) PowScalar(e float64) *Tensor {
+	if dt := t.DType(); dt == Int64 && (e < 0 || e != math.Trunc(e)) {
+		panicf("tensor.PowScalar", "int64 tensor of shape %s to the power %g: only non-negative integer powers keep integers", shapeStr(t.layout.Shape), e)
+	}
+	return t.unary("tensor.PowScalar", OpPowScalar, e, 0)
+}
 
 // RPowScalar returns bᵗ.
 func (t *Tensor) RPowScalar(b float64) *Tensor {

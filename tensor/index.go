@@ -92,6 +92,14 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 	checkIndexTensor(name, idx)
 	axis = normAxis(name, axis, max(len(t.layout.Shape), 1))
 	checkGatherShapes(name, t, idx, axis, true)
+	if t.NDim() == 0 { // gathers like a vector of one element, as in torch
+		t1, i1 := t.Reshape(1), idx.Reshape(1)
+		defer t1.Release()
+		defer i1.Release()
+		r := t1.Gather(0, i1)
+		r.layout = ContiguousLayout(nil)
+		return r
+	}
 	out := alloc(st.dev, st.buf.DType(), idx.layout.Shape)
 	st.dev.Gather(out.strided(), t.strided(), idx.strided(), axis)
 	keep(t, idx)
@@ -110,6 +118,14 @@ func (t *Tensor) ScatterAddInPlace(axis int, idx, src *Tensor) *Tensor {
 	axis = normAxis(name, axis, max(len(t.layout.Shape), 1))
 	checkGatherShapes(name, t, idx, axis, true)
 	checkGatherShapes(name, src, idx, axis, false)
+	if t.NDim() == 0 { // scatters like a vector of one element, as in torch
+		t1, i1, s1 := t.Reshape(1), idx.Reshape(1), src.Reshape(1)
+		t1.ScatterAddInPlace(0, i1, s1)
+		t1.Release()
+		i1.Release()
+		s1.Release()
+		return t
+	}
 	sv := src
 	for d, s := range idx.layout.Shape {
 		if s != sv.layout.Shape[d] {

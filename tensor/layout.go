@@ -39,7 +39,16 @@ type Layout struct {
 
 // ContiguousLayout returns the row-major layout of shape at offset 0.
 func ContiguousLayout(shape []int) Layout {
-	return Layout{Shape: slices.Clone(shape), Strides: contiguousStrides(shape)}
+	n := len(shape)
+	buf := make([]int, 2*n) // one allocation for both slices
+	copy(buf, shape)
+	st := buf[n:]
+	s := 1
+	for i := n - 1; i >= 0; i-- {
+		st[i] = s
+		s *= max(shape[i], 1)
+	}
+	return Layout{Shape: buf[:n:n], Strides: st}
 }
 
 func contiguousStrides(shape []int) []int {
@@ -61,11 +70,11 @@ func (l Layout) NDim() int { return len(l.Shape) }
 // IsContiguous reports whether the elements occupy Numel consecutive buffer slots in row-major
 // order starting at Offset. Strides of size-1 dimensions do not matter.
 func (l Layout) IsContiguous() bool {
+	if l.Numel() == 0 {
+		return true // as in torch: a layout without elements is contiguous whatever its strides
+	}
 	s := 1
 	for i := len(l.Shape) - 1; i >= 0; i-- {
-		if l.Shape[i] == 0 {
-			return true
-		}
 		if l.Shape[i] != 1 && l.Strides[i] != s {
 			return false
 		}
@@ -157,6 +166,9 @@ func (l Layout) viewAs(shape []int) (Layout, bool) {
 // broadcastShapes returns the shape both operands broadcast to, following NumPy's rules, or
 // ok=false.
 func broadcastShapes(a, b []int) ([]int, bool) {
+	if slices.Equal(a, b) {
+		return a, true // the common case; callers do not modify the result
+	}
 	n := max(len(a), len(b))
 	out := make([]int, n)
 	for i := range n {
@@ -186,6 +198,14 @@ func broadcastShapes(a, b []int) ([]int, bool) {
 func (l Layout) broadcastTo(shape []int) (Layout, bool) {
 	if len(shape) < len(l.Shape) {
 		return Layout{}, false
+	}
+	if slices.Equal(shape, l.Shape) {
+		return l, true // nothing to broadcast; layouts are never modified in place
+	}
+	for _, d := range shape {
+		if d < 0 {
+			return Layout{}, false
+		}
 	}
 	r := Layout{Shape: slices.Clone(shape), Strides: make([]int, len(shape)), Offset: l.Offset}
 	lead := len(shape) - len(l.Shape)
