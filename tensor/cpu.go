@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"sync"
+	"unsafe"
 )
 
 // CPU is the reference backend, always compiled in: pure Go kernels (SIMD versions plug in
@@ -13,19 +14,27 @@ var CPU Device = cpuDevice{}
 
 type cpuDevice struct{}
 
-// cpuBuffer holds a Go slice: data is a []float32, []float64 or []int64 of length n, cut from
-// a slice whose capacity is its pool size class.
+// cpuBuffer holds a Go slice of n elements of dtype dt, cut from an allocation of capacity
+// elements (its pool size class). The slice is kept as a pointer so that reading it back
+// (cpuData) costs no allocation or type switch.
 type cpuBuffer struct {
-	dt   DType
-	data any
-	n    int
+	dt       DType
+	ptr      unsafe.Pointer // the first element; keeps the allocation alive
+	n        int
+	capacity int
 }
 
 func (b *cpuBuffer) DType() DType { return b.dt }
 func (b *cpuBuffer) Len() int     { return b.n }
 
-// cpuData returns the slice behind a CPU buffer.
-func cpuData[T Element](b Buffer) []T { return b.(*cpuBuffer).data.([]T) }
+// cpuData returns the slice behind a CPU buffer. It panics if T is not the buffer's dtype.
+func cpuData[T Element](b Buffer) []T {
+	cb := b.(*cpuBuffer)
+	if DTypeOf[T]() != cb.dt {
+		panic(fmt.Sprintf("tensor: cpu buffer of %v read as %v", cb.dt, DTypeOf[T]()))
+	}
+	return unsafe.Slice((*T)(cb.ptr), cb.n)
+}
 
 func (cpuDevice) Name() string { return "cpu" }
 
@@ -60,42 +69,25 @@ func (cpuDevice) Alloc(dt DType, n int) Buffer {
 	class, capacity := sizeClass(n)
 	if v := pools[dt][class].Get(); v != nil {
 		b := v.(*cpuBuffer)
-		switch dt {
-		case Float32:
-			b.data = b.data.([]float32)[:n]
-		case Float64:
-			b.data = b.data.([]float64)[:n]
-		case Int64:
-			b.data = b.data.([]int64)[:n]
-		}
 		b.n = n
 		return b
 	}
-	b := &cpuBuffer{dt: dt, n: n}
+	b := &cpuBuffer{dt: dt, n: n, capacity: capacity}
 	switch dt {
 	case Float32:
-		b.data = make([]float32, n, capacity)
+		b.ptr = unsafe.Pointer(unsafe.SliceData(make([]float32, capacity)))
 	case Float64:
-		b.data = make([]float64, n, capacity)
+		b.ptr = unsafe.Pointer(unsafe.SliceData(make([]float64, capacity)))
 	case Int64:
-		b.data = make([]int64, n, capacity)
+		b.ptr = unsafe.Pointer(unsafe.SliceData(make([]int64, capacity)))
 	}
 	return b
 }
 
 func (cpuDevice) Free(buf Buffer) {
 	b := buf.(*cpuBuffer)
-	var c int
-	switch d := b.data.(type) {
-	case []float32:
-		c = cap(d)
-	case []float64:
-		c = cap(d)
-	case []int64:
-		c = cap(d)
-	}
-	class, capacity := sizeClass(c)
-	if capacity != c {
+	class, capacity := sizeClass(b.capacity)
+	if capacity != b.capacity {
 		return // not from a pool class: let the collector have it
 	}
 	pools[b.dt][class].Put(b)

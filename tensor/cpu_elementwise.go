@@ -198,6 +198,9 @@ func unaryFunc[T Element](op UnaryOp, a, b float64) func(T) T {
 	case OpRDivScalar:
 		return func(x T) T { return T(a / float64(x)) }
 	case OpPowScalar:
+		if DTypeOf[T]() == Int64 && a >= 0 && a == math.Trunc(a) {
+			return func(x T) T { return T(intPower(int64(x), int64(a))) } // exact, as torch
+		}
 		switch a {
 		case 2:
 			return func(x T) T { return x * x }
@@ -304,6 +307,19 @@ func (cpuDevice) Binary(op BinaryOp, dst, x, y Strided) {
 	}
 }
 
+// intPower returns xʸ for y >= 0 in wrapping int64 arithmetic, by squaring: exact where
+// math.Pow rounds results beyond 2⁵³.
+func intPower(x, y int64) int64 {
+	r := int64(1)
+	for ; y > 0; y >>= 1 {
+		if y&1 == 1 {
+			r *= x
+		}
+		x *= x
+	}
+	return r
+}
+
 // intFloorDiv divides rounding toward negative infinity, like Python's //.
 func intFloorDiv(x, y int64) int64 {
 	if y == 0 {
@@ -330,6 +346,14 @@ func binaryFunc[T Element](op BinaryOp) func(x, y T) T {
 		}
 		return func(x, y T) T { return x / y }
 	case OpPow:
+		if DTypeOf[T]() == Int64 {
+			return func(x, y T) T {
+				if y >= 0 {
+					return T(intPower(int64(x), int64(y))) // exact, as torch
+				}
+				return T(math.Pow(float64(x), float64(y)))
+			}
+		}
 		return func(x, y T) T { return T(math.Pow(float64(x), float64(y))) }
 	case OpMaximum:
 		return func(x, y T) T { return max(x, y) }

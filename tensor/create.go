@@ -259,8 +259,8 @@ func (t *Tensor) Clone() *Tensor {
 }
 
 // hostCopy returns the elements in row-major order as a Go slice of the tensor's own dtype.
-func (t *Tensor) hostCopy() any {
-	st := t.live("tensor.hostCopy")
+func (t *Tensor) hostCopy(name string) any {
+	st := t.live(name)
 	src := t
 	if !t.layout.IsContiguous() {
 		src = t.Clone()
@@ -284,14 +284,14 @@ func (t *Tensor) hostCopy() any {
 }
 
 // Float32s returns a copy of the elements in row-major order, converted to float32.
-func (t *Tensor) Float32s() []float32 { return convertSlice[float32](t.hostCopy()) }
+func (t *Tensor) Float32s() []float32 { return convertSlice[float32](t.hostCopy("tensor.Float32s")) }
 
 // Float64s returns a copy of the elements in row-major order, converted to float64.
-func (t *Tensor) Float64s() []float64 { return convertSlice[float64](t.hostCopy()) }
+func (t *Tensor) Float64s() []float64 { return convertSlice[float64](t.hostCopy("tensor.Float64s")) }
 
 // Int64s returns a copy of the elements in row-major order, converted to int64 (floats
 // truncate toward zero).
-func (t *Tensor) Int64s() []int64 { return convertSlice[int64](t.hostCopy()) }
+func (t *Tensor) Int64s() []int64 { return convertSlice[int64](t.hostCopy("tensor.Int64s")) }
 
 func convertSlice[D Element](v any) []D {
 	switch s := v.(type) {

@@ -69,11 +69,16 @@
 //
 // Buffers come from the device: the CPU keeps size-class pools of Go slices, so a loop that
 // allocates the same shapes each step reuses memory instead of asking the collector. Every
-// tensor holds one reference to its storage. Release drops it at once; the garbage collector
-// drops the references of unreachable tensors later. When the last reference goes, the
-// buffer returns to its device's pool. Releasing is optional on the CPU and exists for code
-// that knows a temporary is dead (autograd, optimizers); a released tensor panics on use,
-// while its views stay valid.
+// tensor holds one reference to its storage, and Release drops it at once; when the last
+// reference goes, the buffer returns to its device's pool. Releasing is optional and exists
+// for code that knows a temporary is dead (autograd, optimizers); a released tensor panics on
+// use, while its views stay valid.
+//
+// A tensor dropped without Release is handled by the garbage collector. For storages on
+// devices whose memory the collector cannot see (CUDA), and for CPU storages of 16 KiB and
+// more, every tensor carries a runtime cleanup that drops its reference once it is
+// unreachable, so that the buffer still returns to the pool. Small CPU storages skip that
+// bookkeeping (it would cost more than the allocation it saves) and are simply collected.
 //
 // # Threads and determinism
 //

@@ -188,7 +188,7 @@ func formatValues(t *Tensor, o printOptions, summarize bool, indent int) string 
 			elided[axis] = true
 		}
 	}
-	host := src.hostCopy()
+	host := src.hostCopy("tensor.String")
 	if src != t {
 		src.Release()
 	}

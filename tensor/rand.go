@@ -47,13 +47,7 @@ func (g *RNG) Shuffle(n int, swap func(i, j int)) {
 // draw fills a new tensor of shape with values from next, converted to o's dtype.
 func (g *RNG) draw(op string, shape Shape, opts []Option, def DType, next func(r *rand.Rand) float64) *Tensor {
 	o := makeOptions(op, opts)
-	explicit := false
-	for _, opt := range opts {
-		if _, ok := opt.(DType); ok {
-			explicit = true
-		}
-	}
-	if !explicit {
+	if !hasDType(opts) {
 		o.dtype = def
 	}
 	checkShape(op, shape)
@@ -95,14 +89,45 @@ func (g *RNG) Normal(shape Shape, mean, std float64, opts ...Option) *Tensor {
 }
 
 // Integers returns a tensor of integers drawn uniformly from [lo, hi); the dtype is Int64
-// unless an option says otherwise.
+// unless an option says otherwise. Any range of int64 values works, drawn exactly.
 func (g *RNG) Integers(shape Shape, lo, hi int64, opts ...Option) *Tensor {
+	const name = "tensor.RNG.Integers"
 	if lo >= hi {
-		panicf("tensor.RNG.Integers", "empty range [%d, %d)", lo, hi)
+		panicf(name, "empty range [%d, %d)", lo, hi)
 	}
-	return g.draw("tensor.RNG.Integers", shape, opts, Int64, func(r *rand.Rand) float64 {
-		return float64(lo + r.Int64N(hi-lo))
-	})
+	o := makeOptions(name, opts)
+	if !hasDType(opts) {
+		o.dtype = Int64
+	}
+	checkShape(name, shape)
+	span := uint64(hi) - uint64(lo) // exact even when hi-lo overflows int64
+	vals := make([]int64, shape.Numel())
+	g.mu.Lock()
+	for i := range vals {
+		vals[i] = lo + int64(g.r.Uint64N(span))
+	}
+	g.mu.Unlock()
+	t := From(vals, append([]int{}, shape...)...) // an empty shape stays 0-d
+	if o.dtype != Int64 {
+		c := t.AsType(o.dtype)
+		t.Release()
+		t = c
+	}
+	if o.dev != CPU {
+		c := t.To(o.dev)
+		t.Release()
+		t = c
+	}
+	return t
+}
+
+func hasDType(opts []Option) bool {
+	for _, opt := range opts {
+		if _, ok := opt.(DType); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Bernoulli returns a tensor of ones (with probability p) and zeros.
@@ -132,13 +157,7 @@ func (g *RNG) Permutation(n int, opts ...Option) *Tensor {
 		vals[i] = float64(v)
 	}
 	o := makeOptions("tensor.RNG.Permutation", opts)
-	explicit := false
-	for _, opt := range opts {
-		if _, ok := opt.(DType); ok {
-			explicit = true
-		}
-	}
-	if !explicit {
+	if !hasDType(opts) {
 		o.dtype = Int64
 	}
 	return fromFloat64s(vals, []int{n}, o)

@@ -210,6 +210,9 @@ func (t *Tensor) softmax(name string, axis int, log bool) *Tensor {
 		return r
 	}
 	axis = normAxis(name, axis, len(t.layout.Shape))
+	if t.layout.Numel() == 0 {
+		return alloc(st.dev, st.buf.DType(), t.layout.Shape) // nothing to compute, as in torch
+	}
 	if k, ok := st.dev.(SoftmaxKernel); ok {
 		out := alloc(st.dev, st.buf.DType(), t.layout.Shape)
 		k.Softmax(out.strided(), t.strided(), axis, log)

@@ -14,6 +14,19 @@ type storage struct {
 	buf     Buffer
 	refs    atomic.Int32
 	version atomic.Uint64 // bumped by every in-place write; autograd checks it
+	tracked bool          // handles register a cleanup that releases them when collected
+}
+
+// cleanupMinBytes is the size from which a CPU storage is worth recycling when its tensors are
+// garbage collected without Release. A cleanup costs a few hundred nanoseconds and two
+// allocations per tensor, more than allocating a small buffer anew; above this size the
+// pool's reuse (no zeroing, less collector work) pays for it. Storages on other devices are
+// always tracked: the collector cannot see their memory.
+const cleanupMinBytes = 16 << 10
+
+func newStorage(dev Device, buf Buffer) *storage {
+	tracked := dev != CPU || buf.Len()*buf.DType().Size() >= cleanupMinBytes
+	return &storage{dev: dev, buf: buf, tracked: tracked}
 }
 
 func (s *storage) decref() {
@@ -36,17 +49,20 @@ type Tensor struct {
 }
 
 // newTensor returns a handle over st. Each handle holds one reference to st, dropped by Release
-// or, failing that, when the handle is garbage collected.
+// or, for tracked storages, when the handle is garbage collected. (An untracked CPU storage
+// whose handles are dropped without Release is simply collected with them.)
 func newTensor(st *storage, l Layout) *Tensor {
 	st.refs.Add(1)
 	t := &Tensor{st: st, layout: l}
-	t.cleanup = runtime.AddCleanup(t, (*storage).decref, st)
+	if st.tracked {
+		t.cleanup = runtime.AddCleanup(t, (*storage).decref, st)
+	}
 	return t
 }
 
 // alloc returns a new contiguous tensor of the given shape with unspecified contents.
 func alloc(dev Device, dt DType, shape []int) *Tensor {
-	st := &storage{dev: dev, buf: dev.Alloc(dt, Shape(shape).Numel())}
+	st := newStorage(dev, dev.Alloc(dt, Shape(shape).Numel()))
 	return newTensor(st, ContiguousLayout(shape))
 }
 
