@@ -274,11 +274,14 @@ func unaryKernel[T Element](op UnaryOp, dst, src Strided, a, b float64) {
 					dr[i] = x * ta
 				}
 			case OpReLU:
+				// max without a data-dependent branch (random signs mispredict), keeping
+				// the sign of zero (relu(-0) = -0 as in torch) and NaN.
 				for i, x := range sr {
-					if x < 0 {
-						x = 0
+					r := max(x, 0)
+					if x == 0 {
+						r = x
 					}
-					dr[i] = x
+					dr[i] = r
 				}
 			default:
 				for i, x := range sr {
@@ -381,10 +384,9 @@ func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
 	ds, xst, yst := it.innerStride(0), it.innerStride(1), it.innerStride(2)
 	isFloat := DTypeOf[T]() != Int64
 	var f func(x, y T) T
-	switch {
-	case ds == 1 && xst == 1 && yst == 1 && (op == OpAdd || op == OpSub || op == OpMul || (op == OpDiv && isFloat)):
-	case ds == 1 && (xst == 1 && yst == 0 || xst == 0 && yst == 1) && (op == OpAdd || op == OpMul):
-	default:
+	if !(op == OpAdd || op == OpSub || op == OpMul || (op == OpDiv && isFloat)) {
+		f = binaryFunc[T](op) // the fast ops have hand-written loops for every layout
+	} else if ds == 1 && (xst == 1 && yst == 0 || xst == 0 && yst == 1) && (op == OpSub || op == OpDiv) {
 		f = binaryFunc[T](op)
 	}
 	it.run(func(offs [maxOps]int, n int) {
@@ -448,8 +450,27 @@ func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
 				}
 			}
 		default:
-			for i := 0; i < n; i++ {
-				d[do+i*ds] = f(xs[xo+i*xst], ys[yo+i*yst])
+			switch {
+			case op == OpAdd:
+				for i := 0; i < n; i++ {
+					d[do+i*ds] = xs[xo+i*xst] + ys[yo+i*yst]
+				}
+			case op == OpSub:
+				for i := 0; i < n; i++ {
+					d[do+i*ds] = xs[xo+i*xst] - ys[yo+i*yst]
+				}
+			case op == OpMul:
+				for i := 0; i < n; i++ {
+					d[do+i*ds] = xs[xo+i*xst] * ys[yo+i*yst]
+				}
+			case op == OpDiv && isFloat:
+				for i := 0; i < n; i++ {
+					d[do+i*ds] = xs[xo+i*xst] / ys[yo+i*yst]
+				}
+			default:
+				for i := 0; i < n; i++ {
+					d[do+i*ds] = f(xs[xo+i*xst], ys[yo+i*yst])
+				}
 			}
 		}
 	})

@@ -183,3 +183,19 @@ func (it *iter) run(body func(offs [maxOps]int, n int)) {
 		it.eachRow(lo, hi, func(offs [maxOps]int) { body(offs, inner) })
 	})
 }
+
+// spans calls f for the elements with linear (row-major) indices lo..hi-1, one call per piece
+// of a row: offs holds each operand's offset of the piece's first element, n its length.
+func (it *iter) spans(lo, hi int, f func(offs [maxOps]int, n int)) {
+	inner := it.inner()
+	for lo < hi {
+		row, col := lo/inner, lo%inner
+		offs := it.rowOffsets(row)
+		for k := range it.nops {
+			offs[k] += col * it.innerStride(k)
+		}
+		n := min(inner-col, hi-lo)
+		f(offs, n)
+		lo += n
+	}
+}

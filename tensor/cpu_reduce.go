@@ -166,11 +166,38 @@ func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
 		return
 	}
 
-	grainRows := max(1, blockElems/max(1, inner*oInner))
-	parallel.For(out.rows(), grainRows, func(lo, hi int) {
-		out.eachRow(lo, hi, func(offs [maxOps]int) {
-			for j := range oInner {
-				store(op, dst.Buf, offs[0]+j*dStride, reduceAt(offs[1]+j*sStride))
+	// Outputs in parallel, in fixed chunks of about blockElems source elements.
+	grain := max(1, blockElems/max(1, inner))
+	vertical := op == ReduceSum && sStride == 1 && rStride != 1 && inner > 0
+	parallel.For(outer, grain, func(lo, hi int) {
+		var acc []A
+		out.spans(lo, hi, func(offs [maxOps]int, n int) {
+			if !vertical || n < 4 {
+				for j := range n {
+					store(op, dst.Buf, offs[0]+j*dStride, reduceAt(offs[1]+j*sStride))
+				}
+				return
+			}
+			// Neighbouring outputs are neighbours in the source (a column sum): add whole
+			// source rows into a row of accumulators instead of walking each column. Each
+			// output still sums its elements in the same order.
+			if cap(acc) < n {
+				acc = make([]A, n)
+			}
+			acc = acc[:n]
+			clear(acc)
+			base := offs[1]
+			red.eachRow(0, rRows, func(ro [maxOps]int) {
+				for r := range rInner {
+					src := s[base+ro[0]+r*rStride:][:n]
+					for j, x := range src {
+						acc[j] += A(x)
+					}
+				}
+			})
+			d := cpuData[T](dst.Buf)
+			for j, a := range acc {
+				d[offs[0]+j*dStride] = T(a)
 			}
 		})
 	})
@@ -201,11 +228,10 @@ func softmaxKernel[T float32 | float64](dst, src Strided, axis int, log bool) {
 	it := newIter(shape, Layout{Shape: shape, Strides: dst.Strides, Offset: dst.Offset},
 		Layout{Shape: shape, Strides: src.Strides, Offset: src.Offset})
 	d, s := cpuData[T](dst.Buf), cpuData[T](src.Buf)
-	oInner, ods, oss := it.inner(), it.innerStride(0), it.innerStride(1)
-	grainRows := max(1, blockElems/max(1, n*oInner))
-	parallel.For(it.rows(), grainRows, func(lo, hi int) {
-		it.eachRow(lo, hi, func(offs [maxOps]int) {
-			for j := range oInner {
+	ods, oss := it.innerStride(0), it.innerStride(1)
+	parallel.For(Shape(shape).Numel(), max(1, blockElems/max(1, n)), func(lo, hi int) {
+		it.spans(lo, hi, func(offs [maxOps]int, cnt int) {
+			for j := range cnt {
 				do, so := offs[0]+j*ods, offs[1]+j*oss
 				m := math.Inf(-1)
 				for i := range n {
