@@ -351,10 +351,10 @@ func binaryFunc[T Element](op BinaryOp) func(x, y T) T {
 	case OpPow:
 		if DTypeOf[T]() == Int64 {
 			return func(x, y T) T {
-				if y >= 0 {
-					return T(intPower(int64(x), int64(y))) // exact, as torch
+				if y < 0 {
+					panicf("tensor.Pow", "integers to negative integer powers are not allowed (exponent %d)", int64(y))
 				}
-				return T(math.Pow(float64(x), float64(y)))
+				return T(intPower(int64(x), int64(y))) // exact, as torch
 			}
 		}
 		return func(x, y T) T { return T(math.Pow(float64(x), float64(y))) }

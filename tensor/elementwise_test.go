@@ -472,6 +472,8 @@ func TestOpsInt64(t *testing.T) {
 		assert.Equal(t, "tensor.Exp"+msg, opsPanicMsg(t, func() { x.Apply(OpExp, 0, 0) }))
 	})
 	t.Run("integer powers", func(t *testing.T) {
+		assert.Equal(t, "tensor.Pow: integers to negative integer powers are not allowed (exponent -1)",
+			opsPanicMsg(t, func() { From([]int64{2}).Pow(From([]int64{-1})) }))
 		x := From([]int64{-3, 0, 2, 5})
 		assert.Equal(t, []int64{9, 0, 4, 25}, x.PowScalar(2).Int64s())
 		assert.Equal(t, []int64{1, 1, 1, 1}, x.PowScalar(0).Int64s())

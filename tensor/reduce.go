@@ -161,6 +161,11 @@ func (t *Tensor) logSumExp(name string, axes []int, keepdim bool) *Tensor {
 	if dt := t.DType(); !dt.IsFloat() {
 		panicf(name, "dtype %s of shape %s is not supported (needs float32 or float64)", dt, shapeStr(t.layout.Shape))
 	}
+	if t.reducedCount(name, axes) == 0 {
+		// The log of an empty sum: -Inf, as in torch.
+		out := t.reduce(name, ReduceSum, axes, keepdim)
+		return out.Fill(math.Inf(-1))
+	}
 	m := t.reduce(name, ReduceMax, axes, true)
 	// An all -Inf (or +Inf) slice would give Inf - Inf = NaN: shift by 0 there instead.
 	inf := m.Abs().EqScalar(math.Inf(1))

@@ -117,6 +117,11 @@ func TestOpsReduceSpecial(t *testing.T) {
 	opsRequireShape(t, l, 1, 1)
 	assert.InDelta(t, math.Log(4), float64(l.Float32s()[0]), 1e-7)
 	assert.InDelta(t, math.Log(4), Zeros(Shape{4}).LogSumExp().Item(), 1e-7)
+	// Over nothing: log 0 = -Inf (torch does the same).
+	e := Zeros(Shape{2, 0}).LogSumExp(1)
+	assert.Equal(t, Shape{2}, e.Shape())
+	assert.Equal(t, []float64{math.Inf(-1), math.Inf(-1)}, e.Float64s())
+	assert.Equal(t, Shape{2, 1}, Zeros(Shape{2, 0}).LogSumExpKeepDim(1).Shape())
 
 	// Variance: correction n gives Inf (torch divides by max(0, n - correction)); one element
 	// with correction 1 gives NaN.
