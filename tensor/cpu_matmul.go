@@ -1,72 +1,50 @@
 package tensor
 
-import "github.com/godl/godl/internal/parallel"
-
+// MatMul computes every product of the batch with the blocked GEMM of gemm.go: Float32 and
+// Float64 through the micro-kernels of gemm_kernel.go, Int64 with plain loops.
 func (cpuDevice) MatMul(dst, x, y Strided) {
 	nd := len(dst.Shape)
 	m, n, k := dst.Shape[nd-2], dst.Shape[nd-1], x.Shape[nd-1]
 	if dst.Numel() == 0 {
 		return
 	}
-	bshape := dst.Shape[:nd-2]
-	batch := newIter(bshape,
-		Layout{Shape: bshape, Strides: dst.Strides[:nd-2], Offset: dst.Offset},
-		Layout{Shape: bshape, Strides: x.Strides[:nd-2], Offset: x.Offset},
-		Layout{Shape: bshape, Strides: y.Strides[:nd-2], Offset: y.Offset})
-	nb := Shape(bshape).Numel()
-	each := func(f func(do, xo, yo int)) {
-		for b := range nb {
-			offs := batch.rowOffsets(b / batch.inner())
-			r := b % batch.inner()
-			f(offs[0]+r*batch.innerStride(0), offs[1]+r*batch.innerStride(1), offs[2]+r*batch.innerStride(2))
-		}
+	if k == 0 {
+		cpuDevice{}.Fill(dst, 0)
+		return
 	}
-	crs, ccs := dst.Strides[nd-2], dst.Strides[nd-1]
-	ars, acs := x.Strides[nd-2], x.Strides[nd-1]
-	brs, bcs := y.Strides[nd-2], y.Strides[nd-1]
+	offs := matOffsets{base: [3]int{x.Offset, y.Offset, dst.Offset}}
+	if nd > 2 {
+		bshape := dst.Shape[:nd-2]
+		offs.it = newIter(bshape,
+			Layout{Shape: bshape, Strides: x.Strides[:nd-2], Offset: x.Offset},
+			Layout{Shape: bshape, Strides: y.Strides[:nd-2], Offset: y.Offset},
+			Layout{Shape: bshape, Strides: dst.Strides[:nd-2], Offset: dst.Offset})
+		offs.inner = offs.it.inner()
+	}
+	nb := Shape(dst.Shape[:nd-2]).Numel()
 	switch dst.Buf.DType() {
 	case Float32:
-		c, a, b := cpuData[float32](dst.Buf), cpuData[float32](x.Buf), cpuData[float32](y.Buf)
-		each(func(do, xo, yo int) { gemm(m, n, k, a, xo, ars, acs, b, yo, brs, bcs, c, do, crs, ccs) })
+		gemmBatch(gemmKernelFor[float32](), newGemmOp[float32](dst, x, y, m, n, k), offs, nb)
 	case Float64:
-		c, a, b := cpuData[float64](dst.Buf), cpuData[float64](x.Buf), cpuData[float64](y.Buf)
-		each(func(do, xo, yo int) { gemm(m, n, k, a, xo, ars, acs, b, yo, brs, bcs, c, do, crs, ccs) })
+		gemmBatch(gemmKernelFor[float64](), newGemmOp[float64](dst, x, y, m, n, k), offs, nb)
 	case Int64:
-		c, a, b := cpuData[int64](dst.Buf), cpuData[int64](x.Buf), cpuData[int64](y.Buf)
-		each(func(do, xo, yo int) { naiveGemm(m, n, k, a, xo, ars, acs, b, yo, brs, bcs, c, do, crs, ccs) })
+		gemmBatch(nil, newGemmOp[int64](dst, x, y, m, n, k), offs, nb)
 	}
 }
 
-// gemm sets C = A·B, where A is m×k, B is k×n and C is m×n, each given by its slice, the offset
-// of its first element, and its row and column strides.
-func gemm[T float32 | float64](m, n, k int, a []T, ao, ars, acs int, b []T, bo, brs, bcs int, c []T, co, crs, ccs int) {
-	// Rows of C in parallel; each row is C[i,:] = Σ_p A[i,p]·B[p,:], accumulated in order.
-	grain := max(1, blockElems/max(1, n*k))
-	parallel.For(m, grain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			ci := co + i*crs
-			for j := range n {
-				c[ci+j*ccs] = 0
-			}
-			for p := range k {
-				av := a[ao+i*ars+p*acs]
-				bp := bo + p*brs
-				if ccs == 1 && bcs == 1 {
-					cr, br := c[ci:ci+n], b[bp:bp+n]
-					for j, bv := range br {
-						cr[j] += av * bv
-					}
-					continue
-				}
-				for j := range n {
-					c[ci+j*ccs] += av * b[bp+j*bcs]
-				}
-			}
-		}
-	})
+// newGemmOp describes the product dst = x @ y of the matrices in the last two dimensions.
+func newGemmOp[T Element](dst, x, y Strided, m, n, k int) gemmOp[T] {
+	nd := len(dst.Shape)
+	return gemmOp[T]{
+		m: m, n: n, k: k,
+		a: cpuData[T](x.Buf), ars: x.Strides[nd-2], acs: x.Strides[nd-1],
+		b: cpuData[T](y.Buf), brs: y.Strides[nd-2], bcs: y.Strides[nd-1],
+		c: cpuData[T](dst.Buf), crs: dst.Strides[nd-2], ccs: dst.Strides[nd-1],
+	}
 }
 
-// naiveGemm is the textbook triple loop, used for Int64 and as the test oracle.
+// naiveGemm is the textbook triple loop: the oracle of the tests and the baseline of the
+// benchmarks.
 func naiveGemm[T Element](m, n, k int, a []T, ao, ars, acs int, b []T, bo, brs, bcs int, c []T, co, crs, ccs int) {
 	for i := range m {
 		for j := range n {
