@@ -4,8 +4,8 @@ BenchmarkMatMul (tensor/matmul_bench_test.go) does, for a side-by-side compariso
 Run it through the project's PyTorch wrapper, which picks the thread count and exports it as
 OMP_NUM_THREADS:
 
-    /work/shared/tools/pytorch --threads 1 bench/pytorch_matmul.py
-    /work/shared/tools/pytorch --threads 2 bench/pytorch_matmul.py --count 5
+    ../shared/tools/pytorch --threads 1 bench/pytorch_matmul.py
+    ../shared/tools/pytorch --threads 2 bench/pytorch_matmul.py --count 5
 
 Each result line has the Go benchmark format, so benchstat reads it beside `go test -bench`
 output; the last lines give the median and best of the runs.
