@@ -59,6 +59,23 @@ func unreduce(g *tensor.Tensor, in tensor.Shape, axes []int) *tensor.Tensor {
 	return g.Reshape(keepShape(in, axes)...)
 }
 
+// reducedCount returns how many elements of shape in a reduction over axes combines.
+func reducedCount(in tensor.Shape, axes []int) int {
+	c := 1
+	for _, a := range axes {
+		c *= in[a]
+	}
+	return c
+}
+
+// reduceData computes a reduction of t with or without keepdim, by the two tensor methods.
+func reduceData(keepdim bool, plain, keep func(...int) *tensor.Tensor, axes []int) *tensor.Tensor {
+	if keepdim {
+		return keep(axes...)
+	}
+	return plain(axes...)
+}
+
 // expandTo views a keepdim-shaped tensor broadcast to shape and releases the keepdim handle.
 func expandTo(k *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
 	e := k.Expand(shape...)
@@ -67,12 +84,7 @@ func expandTo(k *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
 }
 
 func (v *Value) sum(axes []int, keepdim bool) *Value {
-	var out *tensor.Tensor
-	if keepdim {
-		out = v.data.SumKeepDim(axes...)
-	} else {
-		out = v.data.Sum(axes...)
-	}
+	out := reduceData(keepdim, v.data.Sum, v.data.SumKeepDim, axes)
 	n := newNode1(opSum, v)
 	if n == nil {
 		return constant(out)
@@ -91,22 +103,14 @@ func (v *Value) Sum(axes ...int) *Value { return v.sum(axes, false) }
 func (v *Value) SumKeepDim(axes ...int) *Value { return v.sum(axes, true) }
 
 func (v *Value) mean(axes []int, keepdim bool) *Value {
-	var out *tensor.Tensor
-	if keepdim {
-		out = v.data.MeanKeepDim(axes...)
-	} else {
-		out = v.data.Mean(axes...)
-	}
+	out := reduceData(keepdim, v.data.Mean, v.data.MeanKeepDim, axes)
 	n := newNode1(opMean, v)
 	if n == nil {
 		return constant(out)
 	}
 	in := v.data.Shape()
 	ax := normAxes(axes, len(in))
-	count := 1
-	for _, a := range ax {
-		count *= in[a]
-	}
+	count := reducedCount(in, ax)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		k := unreduce(g[0], in, ax)
 		s := k.MulScalar(1 / float64(count))
@@ -122,12 +126,7 @@ func (v *Value) Mean(axes ...int) *Value { return v.mean(axes, false) }
 func (v *Value) MeanKeepDim(axes ...int) *Value { return v.mean(axes, true) }
 
 func (v *Value) prod(axes []int, keepdim bool) *Value {
-	var out *tensor.Tensor
-	if keepdim {
-		out = v.data.ProdKeepDim(axes...)
-	} else {
-		out = v.data.Prod(axes...)
-	}
+	out := reduceData(keepdim, v.data.Prod, v.data.ProdKeepDim, axes)
 	n := newNode1(opProd, v)
 	if n == nil {
 		return constant(out)
@@ -261,10 +260,7 @@ func Variance(v *Value, axes []int, correction int, keepdim bool) *Value {
 	x := n.save(v.data)
 	in := x.Shape()
 	ax := normAxes(axes, len(in))
-	count := 1
-	for _, a := range ax {
-		count *= in[a]
-	}
+	count := reducedCount(in, ax)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		// d var / d x_i = 2 (x_i - mean) / (N - correction)
 		m := x.MeanKeepDim(ax...)
@@ -282,12 +278,7 @@ func Variance(v *Value, axes []int, correction int, keepdim bool) *Value {
 func (v *Value) Var(axes ...int) *Value { return Variance(v, axes, 1, false) }
 
 func (v *Value) logSumExp(axes []int, keepdim bool) *Value {
-	var out *tensor.Tensor
-	if keepdim {
-		out = v.data.LogSumExpKeepDim(axes...)
-	} else {
-		out = v.data.LogSumExp(axes...)
-	}
+	out := reduceData(keepdim, v.data.LogSumExp, v.data.LogSumExpKeepDim, axes)
 	n := newNode1(opLogSumExp, v)
 	if n == nil {
 		return constant(out)
