@@ -66,6 +66,8 @@ func gcCases() []gcCase {
 		{"AddScalar", "and SubScalar", gcTs(x34), func(x ...*Value) *Value { return x[0].AddScalar(2).SubScalar(0.5).Mul(x[0]) }, nil},
 		{"MulScalar", "and DivScalar", gcTs(x34), func(x ...*Value) *Value { return x[0].MulScalar(3).DivScalar(7).Mul(x[0]) }, nil},
 		{"RSubScalar", "", gcTs(x34), func(x ...*Value) *Value { return x[0].RSubScalar(1).Mul(x[0]) }, nil},
+		{"RDivScalar", "", gcTs(gcPositive(70, 3, 4)), func(x ...*Value) *Value { return x[0].RDivScalar(-2.5) }, nil},
+		{"RPowScalar", "", gcTs(x34), func(x ...*Value) *Value { return x[0].RPowScalar(1.7) }, nil},
 		{"PowScalar", "cube", gcTs(x34), func(x ...*Value) *Value { return x[0].PowScalar(3) }, nil},
 		{"PowScalar", "fractional", gcTs(gcPositive(17, 3, 4)), func(x ...*Value) *Value { return x[0].PowScalar(-1.5) }, nil},
 		{"PowScalar", "zero exponent", gcTs(x34), func(x ...*Value) *Value { return x[0].PowScalar(0).Mul(x[0]) }, nil},
@@ -131,6 +133,13 @@ func gcCases() []gcCase {
 		{"Expand", "BroadcastTo", gcTs(gcNormal(42, 4)), func(x ...*Value) *Value { return x[0].BroadcastTo(tensor.Shape{3, 4}) }, nil},
 		{"Squeeze", "", gcTs(gcNormal(43, 3, 1, 4)), func(x ...*Value) *Value { return x[0].Squeeze() }, nil},
 		{"Unsqueeze", "", gcTs(x34), func(x ...*Value) *Value { return x[0].Unsqueeze(1).Mul(x[0].Unsqueeze(0)) }, nil},
+		{"Clone", "", gcTs(x34), func(x ...*Value) *Value { return x[0].Clone().Mul(x[0]) }, nil},
+		// A float32 round trip rounds at 6e-8 relative: the default step of 1e-6 would turn
+		// that into 6% noise in the finite differences, a step of 1e-2 into 6e-6 (the function
+		// is quadratic, so the larger step adds no truncation error). Tolerances stay default.
+		{"AsType", "through float32 and back", gcTs(x34), func(x ...*Value) *Value {
+			return x[0].AsType(tensor.Float32).AsType(tensor.Float64).Mul(x[0])
+		}, &GradCheckOptions{Eps: 1e-2}},
 		{"Contiguous", "of a transposed view", gcTs(x34), func(x ...*Value) *Value { return x[0].T().Contiguous() }, nil},
 		{"Narrow", "Split and Chunk", gcTs(gcNormal(44, 5, 3)), func(x ...*Value) *Value {
 			s := x[0].Split(2, 0)

@@ -260,3 +260,15 @@ func TestTrainingLoopReachesASteadyState(t *testing.T) {
 func tanh(x float64) float64 {
 	return tensor.Scalar(x).Tanh().Item()
 }
+
+func TestAsTypeGradientComesBackInTheInputDType(t *testing.T) {
+	x := Param(grTensor(0.1, 0.2, 0.3))
+	y := x.AsType(tensor.Float32)
+	assert.Equal(t, tensor.Float32, y.DType())
+	assert.Equal(t, "AsType", y.Op())
+	y.MulScalar(3).Sum().Backward()
+	assert.Equal(t, tensor.Float64, x.Grad().DType())
+	assert.Equal(t, []float64{3, 3, 3}, x.Grad().Float64s())
+	assert.Same(t, x, x.AsType(tensor.Float64), "no conversion, no operation")
+	assert.PanicsWithValue(t, "autograd.AsType: int64 cannot carry a gradient; convert v.Data() instead", func() { x.AsType(tensor.Int64) })
+}

@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"math"
+
 	"github.com/godl/godl/tensor"
 )
 
@@ -34,6 +36,8 @@ var (
 	opMulScalar  = register("MulScalar")
 	opRSubScalar = register("RSubScalar")
 	opPowScalar  = register("PowScalar")
+	opRDivScalar = register("RDivScalar")
+	opRPowScalar = register("RPowScalar")
 )
 
 // Add returns v + u, broadcasting.
@@ -287,5 +291,33 @@ func (v *Value) PowScalar(e float64) *Value {
 		}
 		d := vd.PowScalar(e - 1).MulScalarInPlace(e) // e·v^(e-1)
 		return list(d.MulInPlace(g[0]))
+	}, out)
+}
+
+// RDivScalar returns s / v.
+func (v *Value) RDivScalar(s float64) *Value {
+	out := v.data.RDivScalar(s)
+	n := newNode1(opRDivScalar, v)
+	if n == nil {
+		return constant(out)
+	}
+	x := n.save(v.data)
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		d := x.Square().ApplyInPlace(tensor.OpRDivScalar, -s, 0) // -s/v²
+		return list(d.MulInPlace(g[0]))
+	}, out)
+}
+
+// RPowScalar returns bᵛ.
+func (v *Value) RPowScalar(b float64) *Value {
+	out := v.data.RPowScalar(b)
+	n := newNode1(opRPowScalar, v)
+	if n == nil {
+		return constant(out)
+	}
+	y := n.save(out)
+	lnb := math.Log(b)
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
+		return list(y.MulScalar(lnb).MulInPlace(g[0])) // bᵛ·ln b
 	}, out)
 }

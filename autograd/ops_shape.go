@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"fmt"
+
 	"github.com/godl/godl/tensor"
 )
 
@@ -15,6 +17,8 @@ var (
 	opSqueeze    = register("Squeeze")
 	opUnsqueeze  = register("Unsqueeze")
 	opContiguous = register("Contiguous")
+	opClone      = register("Clone")
+	opAsType     = register("AsType")
 	opCat        = register("Cat")
 	opStack      = register("Stack")
 )
@@ -150,6 +154,34 @@ func (v *Value) Contiguous() *Value {
 		return constant(out)
 	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0]) }, out)
+}
+
+// Clone returns a copy of v that shares no memory with it; the gradient passes through.
+func (v *Value) Clone() *Value {
+	out := v.data.Clone()
+	n := newNode1(opClone, v)
+	if n == nil {
+		return constant(out)
+	}
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0]) }, out)
+}
+
+// AsType returns v converted to the floating-point dtype dt (v itself if it already has it);
+// the gradient is converted back. It panics for Int64, which cannot carry a gradient.
+func (v *Value) AsType(dt tensor.DType) *Value {
+	if !dt.IsFloat() {
+		panic(fmt.Sprintf("autograd.AsType: %s cannot carry a gradient; convert v.Data() instead", dt))
+	}
+	if v.data.DType() == dt {
+		return v
+	}
+	out := v.data.AsType(dt)
+	n := newNode1(opAsType, v)
+	if n == nil {
+		return constant(out)
+	}
+	from := v.data.DType()
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].AsType(from)) }, out)
 }
 
 // Split cuts v along axis into pieces of size each (the last may be smaller).
