@@ -45,7 +45,14 @@ func unaryOp(op *opInfo, v *Value, out *tensor.Tensor, saveIn, saveOut bool, der
 
 // Exp returns eᵛ.
 func (v *Value) Exp() *Value {
-	return unaryOp(opExp, v, v.data.Exp(), false, true, func(_, y *tensor.Tensor) *tensor.Tensor { return y.Clone() })
+	out := v.data.Exp()
+	n := newNode1(opExp, v)
+	if n == nil {
+		return constant(out)
+	}
+	y := n.save(out)
+	// g·eᵛ in one pass (unaryOp would copy eᵛ first, then multiply).
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Mul(y)) }, out)
 }
 
 // Log returns the natural logarithm.
