@@ -2,9 +2,8 @@ package tensor
 
 import (
 	"fmt"
-	"math/bits"
-	"sync"
 	"unsafe"
+	"weak"
 )
 
 // CPU is the reference backend, always compiled in: pure Go kernels (SIMD versions plug in
@@ -22,6 +21,7 @@ type cpuBuffer struct {
 	ptr      unsafe.Pointer // the first element; keeps the allocation alive
 	n        int
 	capacity int
+	self     weak.Pointer[cpuBuffer] // made once, the first time the buffer is pooled
 }
 
 func (b *cpuBuffer) DType() DType { return b.dt }
@@ -38,37 +38,13 @@ func cpuData[T Element](b Buffer) []T {
 
 func (cpuDevice) Name() string { return "cpu" }
 
-// The pools: 4 size classes per power of two (m·2^k for m = 4..7), so a buffer wastes at most
-// a quarter of its size; the smallest class holds 16 elements. sync.Pool drops idle buffers at
-// garbage collection, so the pools never pin memory a program no longer uses.
-const (
-	minClassElems = 16
-	numClasses    = 4*(62-4) + 1
-)
-
-var pools [3][numClasses]sync.Pool
-
-// sizeClass returns the class index and capacity that hold n elements.
-func sizeClass(n int) (class, capacity int) {
-	if n <= minClassElems {
-		return 0, minClassElems
-	}
-	k := bits.Len(uint(n-1)) - 1 // 2^k <= n-1 < 2^(k+1)
-	unit := 1 << (k - 2)
-	q := (n + unit - 1) / unit // 5..8
-	if q == 8 {
-		k, q, unit = k+1, 4, unit*2
-	}
-	return (k-4)*4 + (q - 4) + 1, q * unit
-}
-
 func (cpuDevice) Alloc(dt DType, n int) Buffer {
 	if n < 0 || !dt.valid() {
 		panic(fmt.Sprintf("tensor: cpu Alloc(%v, %d)", dt, n))
 	}
+	checkHostCapacity(dt, n)
 	class, capacity := sizeClass(n)
-	if v := pools[dt][class].Get(); v != nil {
-		b := v.(*cpuBuffer)
+	if b := cpuPoolGet(dt, class); b != nil {
 		b.n = n
 		return b
 	}
@@ -85,12 +61,31 @@ func (cpuDevice) Alloc(dt DType, n int) Buffer {
 }
 
 func (cpuDevice) Free(buf Buffer) {
-	b := buf.(*cpuBuffer)
-	class, capacity := sizeClass(b.capacity)
-	if capacity != b.capacity {
-		return // not from a pool class: let the collector have it
+	cpuPoolPut(buf.(*cpuBuffer))
+}
+
+// checkHostCapacity panics with *Error when n elements of dt cannot fit in this machine's
+// memory, instead of letting the runtime kill the process.
+func checkHostCapacity(dt DType, n int) {
+	limit := hostMemory()
+	if size := int64(dt.Size()); int64(n) > limit/size {
+		panic(&Error{Op: "tensor.Alloc", Msg: fmt.Sprintf("%d %s elements (%s) exceed the %s of memory this machine has",
+			n, dt, formatBytes(float64(n)*float64(size)), formatBytes(float64(limit)))})
 	}
-	pools[b.dt][class].Put(b)
+}
+
+// formatBytes prints a byte count with a binary unit: 4.0 TiB.
+func formatBytes(b float64) string {
+	const units = "KMGTPE"
+	if b < 1024 {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	i := -1
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", b, units[i])
 }
 
 func (cpuDevice) Write(b Buffer, off int, src any) {

@@ -67,18 +67,26 @@
 //
 // # Memory
 //
-// Buffers come from the device: the CPU keeps size-class pools of Go slices, so a loop that
-// allocates the same shapes each step reuses memory instead of asking the collector. Every
-// tensor holds one reference to its storage, and Release drops it at once; when the last
-// reference goes, the buffer returns to its device's pool. Releasing is optional and exists
-// for code that knows a temporary is dead (autograd, optimizers); a released tensor panics on
-// use, while its views stay valid.
+// A Go program never has to call Release: a tensor dropped without it is reclaimed by the
+// garbage collector, and memory stays bounded by the collector's usual pacing (GOGC,
+// GOMEMLIMIT), because CPU buffers are ordinary Go memory.
 //
-// A tensor dropped without Release is handled by the garbage collector. For storages on
-// devices whose memory the collector cannot see (CUDA), and for CPU storages of 16 KiB and
-// more, every tensor carries a runtime cleanup that drops its reference once it is
-// unreachable, so that the buffer still returns to the pool. Small CPU storages skip that
-// bookkeeping (it would cost more than the allocation it saves) and are simply collected.
+// Release is an optimisation for code that knows a temporary is dead (autograd, optimizers,
+// hot loops): every tensor holds one reference to its storage, Release drops it at once, and
+// when the last reference goes the buffer returns to its device. The CPU keeps returned
+// buffers in size-class pools, so a loop that releases its temporaries reuses the same memory
+// (still warm in the cache) every step instead of asking the collector for more. The pools
+// hold their buffers weakly: a pooled buffer does not count as live to the collector, and
+// whatever is still pooled at a collection is reclaimed by it. Between collections the pools
+// keep at most DefaultCPUPoolLimit bytes; SetCPUPoolLimit changes that. A released tensor
+// panics on use, while its views stay valid.
+//
+// Storages on devices whose memory the collector cannot see (CUDA) are tracked instead: every
+// tensor over one carries a runtime cleanup that drops its reference once the tensor is
+// unreachable, so the device memory is returned without Release too.
+//
+// An allocation larger than the machine's memory (or its control group's limit) panics with
+// *Error rather than letting the runtime kill the process.
 //
 // # Threads and determinism
 //

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
@@ -220,6 +221,9 @@ func TestSizeClass(t *testing.T) {
 		if c2, cap2 := sizeClass(capacity); c2 != class || cap2 != capacity {
 			t.Fatalf("n=%d: capacity %d maps to class %d capacity %d, not class %d", n, capacity, c2, cap2, class)
 		}
+		if classCapacity(class) != capacity {
+			t.Fatalf("n=%d: classCapacity(%d) = %d, want %d", n, class, classCapacity(class), capacity)
+		}
 		// One class holds one capacity.
 		if class == prevClass && capacity != prevCap {
 			t.Fatalf("n=%d: class %d has capacities %d and %d", n, class, prevCap, capacity)
@@ -358,4 +362,114 @@ func TestInPlaceWithOverlappingSource(t *testing.T) {
 	r.IndexAddInPlace(0, From([]int64{2, 0}), r.Narrow(0, 0, 2))
 	// row 2 += row 0 (0 1), row 0 += row 1 (2 3), both read before writing.
 	assert.Equal(t, vwF32(2, 4, 2, 3, 4, 6), r.Float32s())
+}
+
+// withPoolLimit runs f with the CPU pool limited to limit bytes and emptied before and after,
+// and with the collector started only by explicit calls, so that what the pool holds is
+// deterministic.
+func withPoolLimit(t *testing.T, limit int64, f func()) {
+	old := SetCPUPoolLimit(0)
+	SetCPUPoolLimit(limit)
+	gc := debug.SetGCPercent(-1)
+	defer func() {
+		debug.SetGCPercent(gc)
+		SetCPUPoolLimit(0)
+		SetCPUPoolLimit(old)
+	}()
+	f()
+}
+
+func TestPoolLimitInBytes(t *testing.T) {
+	withPoolLimit(t, 1<<20, func() {
+		require.Zero(t, CPUPoolBytes())
+		// 256 KiB each: the pool takes four, then leaves the rest to the collector.
+		var bufs []Buffer
+		var xs []*Tensor
+		for range 10 {
+			x := Empty(Shape{64 << 10})
+			bufs = append(bufs, x.st.buf)
+			xs = append(xs, x)
+		}
+		for _, x := range xs {
+			x.Release()
+			assert.LessOrEqual(t, CPUPoolBytes(), int64(1<<20))
+		}
+		assert.Equal(t, int64(1<<20), CPUPoolBytes())
+		// The pooled ones come back, newest first, and nothing else does.
+		got := map[Buffer]bool{}
+		for range 4 {
+			y := Empty(Shape{64 << 10})
+			got[y.st.buf] = true
+		}
+		assert.Zero(t, CPUPoolBytes())
+		for _, b := range bufs[:4] {
+			assert.True(t, got[b], "pooled buffer not handed out")
+		}
+		for _, b := range bufs[4:] {
+			assert.False(t, got[b], "a buffer beyond the limit was pooled")
+		}
+
+		// Lowering the limit trims what is pooled.
+		for _, x := range []*Tensor{Empty(Shape{64 << 10}), Empty(Shape{64 << 10}), Empty(Shape{64 << 10})} {
+			x.Release()
+		}
+		assert.Equal(t, int64(3<<18), CPUPoolBytes())
+		SetCPUPoolLimit(1 << 18)
+		assert.LessOrEqual(t, CPUPoolBytes(), int64(1<<18))
+	})
+	// A limit of 0 turns pooling off.
+	withPoolLimit(t, 0, func() {
+		x := Full(Shape{1000}, 1)
+		b := x.st.buf
+		x.Release()
+		assert.Zero(t, CPUPoolBytes())
+		y := Empty(Shape{1000})
+		assert.NotSame(t, b, y.st.buf)
+	})
+	vwAssertPanic(t, "tensor.SetCPUPoolLimit: negative limit -1", func() { SetCPUPoolLimit(-1) })
+}
+
+// TestPooledBuffersAreNotLive checks that a released buffer parked in the pool is not live to
+// the garbage collector: a collection reclaims it, and the pool is emptied afterwards.
+func TestPooledBuffersAreNotLive(t *testing.T) {
+	const size = 64 << 20
+	withPoolLimit(t, 2*size, func() {
+		x := Zeros(Shape{size / 4})
+		x.Release()
+		require.Equal(t, int64(size), CPUPoolBytes())
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		assert.Less(t, ms.HeapAlloc, uint64(size), "a pooled buffer survived a collection")
+		deadline := time.Now().Add(10 * time.Second)
+		for CPUPoolBytes() != 0 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		assert.Zero(t, CPUPoolBytes(), "the pool is emptied after a collection")
+		// Allocating again works, from fresh memory.
+		y := Full(Shape{size / 4}, 2)
+		assert.Equal(t, 2.0, y.At(size/4-1))
+	})
+}
+
+func TestAllocBeyondMachineMemory(t *testing.T) {
+	limit := hostMemory()
+	require.Positive(t, limit)
+	for _, tc := range []struct {
+		name string
+		fn   func()
+	}{
+		{"Zeros 4 TiB", func() { Zeros(Shape{1 << 40}) }},
+		{"Empty float64", func() { Empty(Shape{1 << 20, 1 << 20}, Float64) }},
+		{"Ones int64 just past the limit", func() { Ones(Shape{int(limit/8) + 1}, Int64) }},
+	} {
+		err := Maybe(tc.fn)
+		var te *Error
+		require.ErrorAs(t, err, &te, tc.name)
+		assert.Equal(t, "tensor.Alloc", te.Op, tc.name)
+		assert.Contains(t, te.Msg, "of memory this machine has", tc.name)
+	}
+	assert.Equal(t, "1.0 KiB", formatBytes(1024))
+	assert.Equal(t, "4.0 TiB", formatBytes(1<<42))
+	assert.Equal(t, "512 B", formatBytes(512))
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // storage is a device buffer shared by every tensor viewing it. refs counts the live handles
-// (tensors) over it; when the last one is released or collected the buffer goes back to its
-// device, which for the CPU means the size-class pool.
+// (tensors) over it; when the last one is released the buffer goes back to its device, which
+// for the CPU means the size-class pool.
 type storage struct {
 	dev     Device
 	buf     Buffer
@@ -17,16 +17,13 @@ type storage struct {
 	tracked bool          // handles register a cleanup that releases them when collected
 }
 
-// cleanupMinBytes is the size from which a CPU storage is worth recycling when its tensors are
-// garbage collected without Release. A cleanup costs a few hundred nanoseconds and two
-// allocations per tensor, more than allocating a small buffer anew; above this size the
-// pool's reuse (no zeroing, less collector work) pays for it. Storages on other devices are
-// always tracked: the collector cannot see their memory.
-const cleanupMinBytes = 16 << 10
-
+// newStorage wraps a buffer. Storages on devices other than the CPU are tracked: the collector
+// cannot see their memory, so each handle carries a cleanup that drops its reference once the
+// handle is unreachable, and the last one gives the buffer back. CPU buffers are Go memory:
+// when every handle is dropped without Release, the collector reclaims the storage and its
+// buffer together, paced by the heap like any other allocation.
 func newStorage(dev Device, buf Buffer) *storage {
-	tracked := dev != CPU || buf.Len()*buf.DType().Size() >= cleanupMinBytes
-	return &storage{dev: dev, buf: buf, tracked: tracked}
+	return &storage{dev: dev, buf: buf, tracked: dev != CPU}
 }
 
 func (s *storage) decref() {
@@ -49,8 +46,8 @@ type Tensor struct {
 }
 
 // newTensor returns a handle over st. Each handle holds one reference to st, dropped by Release
-// or, for tracked storages, when the handle is garbage collected. (An untracked CPU storage
-// whose handles are dropped without Release is simply collected with them.)
+// or, for tracked storages, when the handle is garbage collected. (A CPU storage whose handles
+// are dropped without Release is simply collected with them.)
 func newTensor(st *storage, l Layout) *Tensor {
 	st.refs.Add(1)
 	t := &Tensor{st: st, layout: l}
