@@ -11,10 +11,11 @@ import (
 
 // sumTo reduces a temporary gradient to shape, releasing the temporary if a new tensor results.
 func sumTo(g *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
-	r := g.SumTo(shape)
-	if r != g {
-		g.Release()
+	if g.Shape().Equal(shape) {
+		return g
 	}
+	r := g.SumTo(shape)
+	g.Release()
 	return r
 }
 

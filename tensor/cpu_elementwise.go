@@ -193,6 +193,8 @@ func unaryFunc[T Element](op UnaryOp, a, b float64) func(T) T {
 		return func(x T) T { return x + ta }
 	case OpMulScalar:
 		return func(x T) T { return x * ta }
+	case OpDivScalar:
+		return func(x T) T { return x / ta }
 	case OpRSubScalar:
 		return func(x T) T { return ta - x }
 	case OpRDivScalar:
@@ -300,6 +302,9 @@ func (cpuDevice) Binary(op BinaryOp, dst, x, y Strided) {
 	if dst.Numel() == 0 {
 		return
 	}
+	if dst.Buf.DType() == Int64 && (op == OpDiv || op == OpPow) {
+		checkIntOperand(op, dst.Shape, y)
+	}
 	switch dst.Buf.DType() {
 	case Float32:
 		binaryKernel[float32](op, dst, x, y)
@@ -308,6 +313,26 @@ func (cpuDevice) Binary(op BinaryOp, dst, x, y Strided) {
 	case Int64:
 		binaryKernel[int64](op, dst, x, y)
 	}
+}
+
+// checkIntOperand panics, before anything is written, if an Int64 division meets a zero
+// divisor or a power a negative exponent anywhere in y (broadcast to shape): an in-place op
+// that fails leaves its receiver unchanged.
+func checkIntOperand(op BinaryOp, shape []int, y Strided) {
+	ys := cpuData[int64](y.Buf)
+	it := newIter(shape, y.Layout)
+	st := it.innerStride(0)
+	it.run(func(offs [maxOps]int, n int) {
+		for i := range n {
+			v := ys[offs[0]+i*st]
+			switch {
+			case op == OpDiv && v == 0:
+				panicf("tensor.Div", "integer division by zero")
+			case op == OpPow && v < 0:
+				panicf("tensor.Pow", "integers to negative integer powers are not allowed (exponent %d)", v)
+			}
+		}
+	})
 }
 
 // intPower returns xʸ for y >= 0 in wrapping int64 arithmetic, by squaring: exact where

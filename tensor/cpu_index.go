@@ -182,6 +182,7 @@ func (cpuDevice) ScatterAdd(dst, src, idx Strided, axis int) {
 	if src.Numel() == 0 {
 		return
 	}
+	checkIndices("tensor.ScatterAdd", idx, dst.Shape[axis])
 	switch src.Buf.DType() {
 	case Float32:
 		scatterAddKernel[float32](dst, src, idx, axis)
@@ -190,6 +191,21 @@ func (cpuDevice) ScatterAdd(dst, src, idx Strided, axis int) {
 	case Int64:
 		scatterAddKernel[int64](dst, src, idx, axis)
 	}
+}
+
+// checkIndices panics unless every element of idx lies in [0, limit). Kernels that write in
+// place check first, so that a bad index leaves the destination unchanged.
+func checkIndices(op string, idx Strided, limit int) {
+	x := cpuData[int64](idx.Buf)
+	it := newIter(idx.Shape, idx.Layout)
+	st := it.innerStride(0)
+	it.run(func(offs [maxOps]int, n int) {
+		for i := range n {
+			if v := x[offs[0]+i*st]; v < 0 || v >= int64(limit) {
+				panicf(op, "index %d out of range for dimension of size %d", v, limit)
+			}
+		}
+	})
 }
 
 func scatterAddKernel[T Element](dst, src, idx Strided, axis int) {

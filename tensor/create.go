@@ -78,10 +78,12 @@ func Empty(shape Shape, opts ...Option) *Tensor {
 }
 
 // Full returns a tensor of the given shape with every element v (Float32 on the CPU unless
-// options say otherwise).
+// options say otherwise). It panics if v is not an integer that int64 holds and the dtype is
+// Int64.
 func Full(shape Shape, v float64, opts ...Option) *Tensor {
 	o := makeOptions("tensor.Full", opts)
 	checkShape("tensor.Full", shape)
+	checkScalarFor("tensor.Full", o.dtype, shape, v)
 	t := alloc(o.dev, o.dtype, shape)
 	o.dev.Fill(t.strided(), v)
 	return t
@@ -192,11 +194,15 @@ func fromFloat64s(vals []float64, shape []int, o options) *Tensor {
 }
 
 // To returns the tensor on device d, copying when d is not t's device (the result is then
-// contiguous). It returns t itself when it is already there.
+// contiguous). When t is already there it returns a view of t: a new tensor over the same
+// storage.
 func (t *Tensor) To(d Device) *Tensor {
 	st := t.live("tensor.To")
+	if d == nil {
+		panicf("tensor.To", "nil device")
+	}
 	if st.dev == d {
-		return t
+		return t.view(t.layout.clone())
 	}
 	src := t
 	if !t.layout.IsContiguous() {
@@ -224,15 +230,15 @@ func (t *Tensor) To(d Device) *Tensor {
 	return out
 }
 
-// AsType returns the tensor converted to dtype dt (floats to Int64 truncate toward zero), or t
-// itself if it already has that dtype.
+// AsType returns the tensor converted to dtype dt (floats to Int64 truncate toward zero), or a
+// view of t (a new tensor over the same storage) if it already has that dtype.
 func (t *Tensor) AsType(dt DType) *Tensor {
 	st := t.live("tensor.AsType")
 	if !dt.valid() {
 		panicf("tensor.AsType", "invalid dtype %d", uint8(dt))
 	}
 	if st.buf.DType() == dt {
-		return t
+		return t.view(t.layout.clone())
 	}
 	out := alloc(st.dev, dt, t.layout.Shape)
 	st.dev.Copy(out.strided(), t.strided())
@@ -240,11 +246,12 @@ func (t *Tensor) AsType(dt DType) *Tensor {
 	return out
 }
 
-// Contiguous returns t if it is already contiguous, else a contiguous copy.
+// Contiguous returns a view of t (a new tensor over the same storage) if t is already
+// contiguous, else a contiguous copy.
 func (t *Tensor) Contiguous() *Tensor {
 	t.live("tensor.Contiguous")
 	if t.layout.IsContiguous() {
-		return t
+		return t.view(t.layout.clone())
 	}
 	return t.Clone()
 }

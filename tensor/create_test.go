@@ -69,7 +69,7 @@ func TestEmptyFullZerosOnes(t *testing.T) {
 	}{
 		{"full f32", Full(Shape{2, 2}, 2.5), Float32, []float64{2.5, 2.5, 2.5, 2.5}},
 		{"full f64", Full(Shape{3}, 0.1, Float64), Float64, []float64{0.1, 0.1, 0.1}},
-		{"full i64 truncates", Full(Shape{2}, -2.7, Int64), Int64, []float64{-2, -2}},
+		{"full i64", Full(Shape{2}, -3, Int64), Int64, []float64{-3, -3}},
 		{"zeros", Zeros(Shape{2, 1}), Float32, []float64{0, 0}},
 		{"zeros i64", Zeros(Shape{3}, Int64), Int64, []float64{0, 0, 0}},
 		{"ones f64", Ones(Shape{1, 2}, Float64), Float64, []float64{1, 1}},
@@ -103,7 +103,7 @@ func TestLikeConstructors(t *testing.T) {
 	}{
 		{"zeros", ZerosLike(x), []int64{0, 0, 0, 0, 0, 0}},
 		{"ones", OnesLike(x), []int64{1, 1, 1, 1, 1, 1}},
-		{"full", FullLike(x, 7.9), []int64{7, 7, 7, 7, 7, 7}},
+		{"full", FullLike(x, -7), []int64{-7, -7, -7, -7, -7, -7}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,7 +243,12 @@ func TestAsType(t *testing.T) {
 	n := From([]float64{0.1, 1e300}).AsType(Float32)
 	assert.Equal(t, vwF32(0.1, float32(math.Inf(1))), n.Float32s())
 
-	assert.Same(t, f, f.AsType(Float32), "same dtype returns the receiver")
+	// The same dtype gives a new handle on the same storage: releasing it keeps f usable.
+	same := f.AsType(Float32)
+	assert.NotSame(t, f, same)
+	assert.True(t, same.SharesStorage(f))
+	same.Release()
+	assert.Equal(t, f.Float32s(), f.Clone().Float32s(), "f survives the release of its same-dtype conversion")
 
 	// A strided view converts in its own row-major order.
 	m := From([]float64{0.5, 1.5, 2.5, 3.5, 4.5, 5.5}, 2, 3).T()
@@ -254,13 +259,22 @@ func TestAsType(t *testing.T) {
 }
 
 func TestToSameDevice(t *testing.T) {
+	// To the tensor's own device gives a new handle on the same storage, with the same layout.
 	x := vwSeq(2, 2)
-	assert.Same(t, x, x.To(CPU))
 	xt := x.T()
-	assert.Same(t, xt, xt.To(CPU))
 	d, err := GetDevice("cpu")
 	require.NoError(t, err)
-	assert.Same(t, x, x.To(d))
+	for _, src := range []*Tensor{x, xt} {
+		for _, dev := range []Device{CPU, d} {
+			y := src.To(dev)
+			assert.NotSame(t, src, y)
+			assert.True(t, y.SharesStorage(src))
+			assert.Equal(t, src.Strides(), y.Strides())
+			assert.Equal(t, src.Float32s(), y.Float32s())
+			y.Release()
+			assert.False(t, src.Released(), "releasing the result leaves the operand alive")
+		}
+	}
 }
 
 func TestHostCopiesOfViews(t *testing.T) {

@@ -115,6 +115,7 @@ const (
 	OpRound                     // round half to even
 	OpAddScalar                 // x + a
 	OpMulScalar                 // x · a
+	OpDivScalar                 // x / a
 	OpRSubScalar                // a - x
 	OpRDivScalar                // a / x
 	OpPowScalar                 // xᵃ
@@ -135,7 +136,7 @@ const (
 var unaryNames = [...]string{
 	"Neg", "Abs", "Sign", "Square", "Sqrt", "Rsqrt", "Recip", "Exp", "Log", "Log1p", "Sin", "Cos",
 	"Tanh", "Sigmoid", "ReLU", "GELU", "GELUGrad", "Floor", "Ceil", "Round", "AddScalar",
-	"MulScalar", "RSubScalar", "RDivScalar", "PowScalar", "RPowScalar", "Clamp", "MaxScalar",
+	"MulScalar", "DivScalar", "RSubScalar", "RDivScalar", "PowScalar", "RPowScalar", "Clamp", "MaxScalar",
 	"MinScalar", "LeakyReLU", "EqScalar", "NeScalar", "LtScalar", "LeScalar", "GtScalar",
 	"GeScalar",
 }

@@ -82,7 +82,11 @@ func TestTensorsMoveBetweenDevices(t *testing.T) {
 	assert.Equal(t, tensor.Shape{3, 2}, y.Shape())
 	z := y.MulScalar(2).To(tensor.CPU)
 	assert.Equal(t, []float32{2, 8, 4, 10, 6, 12}, z.Float32s())
-	assert.Same(t, y, y.To(dev), "To the tensor's own device returns it")
+	same := y.To(dev)
+	assert.NotSame(t, y, same, "To the tensor's own device returns a new handle")
+	assert.True(t, same.SharesStorage(y), "over the same storage")
+	same.Release()
+	assert.Equal(t, []float32{1, 4, 2, 5, 3, 6}, y.Float32s())
 
 	on := tensor.Zeros(tensor.Shape{2}, tensor.Float64, tensor.On(dev))
 	assert.Equal(t, dev, on.Device())

@@ -18,14 +18,18 @@
 // View, Reshape (when the strides allow), Transpose, T, Permute, Narrow, Slice, Select,
 // Squeeze, Unsqueeze, Expand, BroadcastTo, Flatten (when the strides allow), Split and Chunk
 // return views: new tensors over the same storage, made without copying. A write through one
-// view is seen through every other. Contiguous returns its receiver when it is already
-// contiguous and a copy otherwise; Clone always copies.
+// view is seen through every other. Contiguous, AsType, To and SumTo return a view of their
+// receiver when there is nothing to convert, and a copy otherwise; Clone always copies. Every
+// one of them returns a new tensor, never its receiver itself, so releasing the result never
+// releases the operand.
 //
 // Every other operation returns a new tensor that shares nothing with its operands. The
 // methods ending in InPlace (and Fill, Zero, CopyFrom) write into their receiver and return
-// it; they panic when the receiver is expanded (one element at several positions). When the
-// source of an in-place operation overlaps the receiver in another order, it is copied
-// first, so the result is as if the source had been read in full before the write.
+// it; they panic when the receiver is expanded (one element at several positions). When an
+// operand of an in-place operation (the source, or the indices of IndexAddInPlace and
+// ScatterAddInPlace) shares the receiver's storage, it is copied first, so the result is as
+// if every operand had been read in full before the write. An in-place operation that panics
+// (an index out of range, an integer division by zero) leaves its receiver unchanged.
 //
 // Don't be clever: no operation keeps a pointer into a Go slice you passed in (From copies)
 // or hands out one into a tensor (Float32s and friends copy).

@@ -9,10 +9,55 @@ func (t *Tensor) unary(name string, op UnaryOp, a, b float64) *Tensor {
 	if op.floatOnly() && !dt.IsFloat() {
 		panicf(name, "dtype %s of shape %s is not supported (needs float32 or float64)", dt, shapeStr(t.layout.Shape))
 	}
+	t.checkScalarParams(name, op, a, b)
 	out := alloc(st.dev, dt, t.layout.Shape)
 	st.dev.Unary(op, out.strided(), t.strided(), a, b)
 	keep(t)
 	return out
+}
+
+// intScalarOps are the unary ops whose scalar parameters meet the elements arithmetically:
+// on an Int64 tensor those scalars must be integers, since the op would otherwise truncate
+// them silently.
+func (op UnaryOp) intScalars() int {
+	switch op {
+	case OpAddScalar, OpMulScalar, OpRSubScalar, OpMaxScalar, OpMinScalar:
+		return 1
+	case OpClamp:
+		return 2
+	}
+	return 0
+}
+
+// checkScalarParams panics if op's scalar parameters cannot meet t's elements exactly.
+func (t *Tensor) checkScalarParams(name string, op UnaryOp, a, b float64) {
+	switch op.intScalars() {
+	case 2:
+		t.checkScalar(name, b)
+		fallthrough
+	case 1:
+		t.checkScalar(name, a)
+	}
+}
+
+// checkScalar panics if s, applied to t's elements, would be changed by the conversion to
+// t's dtype: a fractional, NaN, infinite or out-of-range scalar for an Int64 tensor.
+func (t *Tensor) checkScalar(name string, s float64) {
+	checkScalarFor(name, t.live(name).buf.DType(), t.layout.Shape, s)
+}
+
+// checkScalarFor panics if s cannot be held exactly by a tensor of dtype dt (only Int64
+// refuses values: fractional, NaN, infinite or out of range).
+func checkScalarFor(name string, dt DType, shape []int, s float64) {
+	if dt != Int64 || isInt64(s) {
+		return
+	}
+	panicf(name, "scalar %g is not an int64 value, and the int64 tensor of shape %s would truncate it; convert the tensor with AsType(Float32) or AsType(Float64) first", s, shapeStr(shape))
+}
+
+// isInt64 reports whether v is an integer that int64 holds exactly.
+func isInt64(v float64) bool {
+	return v == math.Trunc(v) && v >= -(1<<63) && v < 1<<63
 }
 
 // checkWritable panics if t cannot be written in place: an expanded tensor has elements that
@@ -29,6 +74,7 @@ func (t *Tensor) unaryInPlace(name string, op UnaryOp, a, b float64) *Tensor {
 	if op.floatOnly() && !st.buf.DType().IsFloat() {
 		panicf(name, "dtype %s of shape %s is not supported (needs float32 or float64)", st.buf.DType(), shapeStr(t.layout.Shape))
 	}
+	t.checkScalarParams(name, op, a, b)
 	t.checkWritable(name)
 	st.dev.Unary(op, t.strided(), t.strided(), a, b)
 	t.bumpVersion()
@@ -128,7 +174,10 @@ func (t *Tensor) ClampMax(hi float64) *Tensor { return t.unary("tensor.ClampMax"
 func (t *Tensor) AddScalar(s float64) *Tensor { return t.unary("tensor.AddScalar", OpAddScalar, s, 0) }
 
 // SubScalar returns t - s.
-func (t *Tensor) SubScalar(s float64) *Tensor { return t.unary("tensor.SubScalar", OpAddScalar, -s, 0) }
+func (t *Tensor) SubScalar(s float64) *Tensor {
+	t.checkScalar("tensor.SubScalar", s)
+	return t.unary("tensor.SubScalar", OpAddScalar, -s, 0)
+}
 
 // RSubScalar returns s - t.
 func (t *Tensor) RSubScalar(s float64) *Tensor {
@@ -138,13 +187,9 @@ func (t *Tensor) RSubScalar(s float64) *Tensor {
 // MulScalar returns t · s.
 func (t *Tensor) MulScalar(s float64) *Tensor { return t.unary("tensor.MulScalar", OpMulScalar, s, 0) }
 
-// DivScalar returns t / s for floating-point tensors.
-func (t *Tensor) DivScalar(s float64) *Tensor {
-	if dt := t.DType(); !dt.IsFloat() {
-		panicf("tensor.DivScalar", "dtype %s of shape %s is not supported (needs float32 or float64)", dt, shapeStr(t.layout.Shape))
-	}
-	return t.unary("tensor.DivScalar", OpMulScalar, 1/s, 0)
-}
+// DivScalar returns t / s for floating-point tensors (a true division, not a multiplication
+// by 1/s). It panics for Int64.
+func (t *Tensor) DivScalar(s float64) *Tensor { return t.unary("tensor.DivScalar", OpDivScalar, s, 0) }
 
 // RDivScalar returns s / t.
 func (t *Tensor) RDivScalar(s float64) *Tensor {
@@ -298,6 +343,7 @@ func Where(cond, x, y *Tensor) *Tensor {
 // MaskedFill returns t with v wherever mask (broadcast to t's shape) is nonzero.
 func (t *Tensor) MaskedFill(mask *Tensor, v float64) *Tensor {
 	st := t.live("tensor.MaskedFill")
+	mask.live("tensor.MaskedFill")
 	if _, ok := mask.layout.broadcastTo(t.layout.Shape); !ok {
 		panicf("tensor.MaskedFill", "mask of shape %s does not broadcast to %s", shapeStr(mask.layout.Shape), shapeStr(t.layout.Shape))
 	}
@@ -358,6 +404,7 @@ func (t *Tensor) ApplyInPlace(op UnaryOp, a, b float64) *Tensor {
 // Fill sets every element of t to v and returns t.
 func (t *Tensor) Fill(v float64) *Tensor {
 	st := t.live("tensor.Fill")
+	t.checkScalar("tensor.Fill", v)
 	t.checkWritable("tensor.Fill")
 	st.dev.Fill(t.strided(), v)
 	t.bumpVersion()

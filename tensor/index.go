@@ -55,6 +55,10 @@ func (t *Tensor) IndexAddInPlace(axis int, idx, src *Tensor) *Tensor {
 		src = src.Clone()
 		defer src.Release()
 	}
+	if idx.st == t.st { // indices read from the receiver: read them before writing
+		idx = idx.Clone()
+		defer idx.Release()
+	}
 	t.st.dev.IndexAdd(t.strided(), src.strided(), idx.strided(), axis)
 	t.bumpVersion()
 	keep(t, idx, src)
@@ -137,6 +141,10 @@ func (t *Tensor) ScatterAddInPlace(axis int, idx, src *Tensor) *Tensor {
 		sv = sv.Clone()
 		defer sv.Release()
 	}
+	if idx.st == t.st { // indices read from the receiver: read them before writing
+		idx = idx.Clone()
+		defer idx.Release()
+	}
 	t.st.dev.ScatterAdd(t.strided(), sv.strided(), idx.strided(), axis)
 	t.bumpVersion()
 	keep(t, idx, sv)
@@ -195,7 +203,7 @@ func Stack(ts []*Tensor, axis int) *Tensor {
 	if len(ts) == 0 {
 		panicf(name, "no tensors")
 	}
-	for _, t := range ts[1:] {
+	for _, t := range ts {
 		if t.live(name); !slices.Equal(t.layout.Shape, ts[0].layout.Shape) {
 			panicf(name, "shapes %s and %s differ", shapeStr(ts[0].layout.Shape), shapeStr(t.layout.Shape))
 		}

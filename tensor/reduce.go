@@ -10,7 +10,7 @@ import (
 func (t *Tensor) reduce(name string, op ReduceOp, axes []int, keepdim bool) *Tensor {
 	st := t.live(name)
 	n := len(t.layout.Shape)
-	ax := normAxes(name, axes, n)
+	ax := t.reduceAxes(name, axes)
 	slices.Sort(ax)
 	reduced := make([]bool, n)
 	for _, a := range ax {
@@ -49,10 +49,22 @@ func (t *Tensor) reduce(name string, op ReduceOp, axes []int, keepdim bool) *Ten
 	return out
 }
 
+// reduceAxes normalizes the axes of a reduction. A 0-d tensor takes axis 0 or -1 (as in
+// torch), which reduce over nothing.
+func (t *Tensor) reduceAxes(name string, axes []int) []int {
+	if len(t.layout.Shape) == 0 {
+		for _, a := range axes {
+			checkScalarAxis(name, a)
+		}
+		return nil
+	}
+	return normAxes(name, axes, len(t.layout.Shape))
+}
+
 // reducedCount returns how many elements each output of a reduction over axes combines.
 func (t *Tensor) reducedCount(name string, axes []int) int {
 	c := 1
-	for _, a := range normAxes(name, axes, len(t.layout.Shape)) {
+	for _, a := range t.reduceAxes(name, axes) {
 		c *= t.layout.Shape[a]
 	}
 	return c
@@ -177,7 +189,7 @@ func (t *Tensor) logSumExp(name string, axes []int, keepdim bool) *Tensor {
 	e.Release()
 	s.ApplyInPlace(OpLog, 0, 0)
 	if !keepdim {
-		m3 := m2.Squeeze(normAxes(name, axes, len(t.layout.Shape))...)
+		m3 := m2.Squeeze(t.reduceAxes(name, axes)...)
 		s.AddInPlace(m3)
 		m3.Release()
 	} else {
@@ -208,6 +220,7 @@ func (t *Tensor) softmax(name string, axis int, log bool) *Tensor {
 		panicf(name, "dtype %s of shape %s is not supported (needs float32 or float64)", dt, shapeStr(t.layout.Shape))
 	}
 	if len(t.layout.Shape) == 0 {
+		checkScalarAxis(name, axis)
 		t = t.Unsqueeze(0)
 		defer t.Release()
 		r := t.softmax(name, 0, log)
@@ -254,12 +267,12 @@ func softmaxComposed(t *Tensor, axis int, log bool) *Tensor {
 }
 
 // SumTo sums t down to shape, which t's shape must broadcast from: the reverse of
-// broadcasting, as autograd needs for the gradient of a broadcast operand. It returns t itself
-// when the shapes are equal.
+// broadcasting, as autograd needs for the gradient of a broadcast operand. It returns a view
+// of t (a new tensor over the same storage) when the shapes are equal.
 func (t *Tensor) SumTo(shape Shape) *Tensor {
 	t.live("tensor.SumTo")
 	if slices.Equal(t.layout.Shape, shape) {
-		return t
+		return t.view(t.layout.clone())
 	}
 	if _, ok := ContiguousLayout(shape).broadcastTo(t.layout.Shape); !ok {
 		panicf("tensor.SumTo", "shape %s does not broadcast to %s", shapeStr(shape), shapeStr(t.layout.Shape))

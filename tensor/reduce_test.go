@@ -181,7 +181,7 @@ func TestOpsReduceErrors(t *testing.T) {
 		{"tensor.LogSumExp: axis 3 out of range for 3 dimensions", func() { x.LogSumExp(3) }},
 		{"tensor.Softmax: axis 3 out of range for 3 dimensions", func() { x.Softmax(3) }},
 		{"tensor.LogSoftmax: axis -4 out of range for 3 dimensions", func() { x.LogSoftmax(-4) }},
-		{"tensor.Sum: axis 0 out of range for 0 dimensions", func() { Scalar[float32](1).Sum(0) }},
+		{"tensor.Sum: axis 1 out of range for a 0-d tensor (0 or -1)", func() { Scalar[float32](1).Sum(1) }},
 		{"tensor.Max: cannot reduce over a zero-size dimension of shape [0 3]", func() { Zeros(Shape{0, 3}).Max(0) }},
 		{"tensor.Max: cannot reduce over a zero-size dimension of shape [0]", func() { Zeros(Shape{0}).Max() }},
 		{"tensor.ArgMax: cannot reduce over a zero-size dimension of shape [2 0]", func() { Zeros(Shape{2, 0}).ArgMax(1, false) }},
@@ -467,7 +467,11 @@ func TestOpsSumTo(t *testing.T) {
 		opsRequireShape(t, got, c.shape...)
 		assert.Equal(t, c.want, got.Float64s(), "SumTo(%v)", c.shape)
 	}
-	assert.Same(t, x, x.SumTo(Shape{2, 3, 4}), "same shape: t itself")
+	same := x.SumTo(Shape{2, 3, 4})
+	assert.NotSame(t, x, same, "same shape: a new handle")
+	assert.True(t, same.SharesStorage(x), "same shape: over x's storage")
+	same.Release()
+	assert.False(t, x.Released())
 	// Size-1 dimensions kept, leading ones removed, strided inputs.
 	y := From([]float64{1, 2, 3}, 1, 3)
 	opsRequireShape(t, y.SumTo(Shape{3}), 3)

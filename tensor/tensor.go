@@ -68,7 +68,15 @@ func (t *Tensor) view(l Layout) *Tensor {
 	return newTensor(t.live("view"), l)
 }
 
-// live returns t's storage, panicking if t was released.
+// lay returns t's layout, panicking if t is nil. (A released tensor keeps its layout.)
+func (t *Tensor) lay(op string) *Layout {
+	if t == nil {
+		panicf(op, "nil tensor")
+	}
+	return &t.layout
+}
+
+// live returns t's storage, panicking if t is nil or was released.
 func (t *Tensor) live(op string) *storage {
 	if t == nil {
 		panicf(op, "nil tensor")
@@ -108,11 +116,11 @@ func (t *Tensor) Alias() *Tensor {
 // tensor whose other views were dropped without Release may count as shared until the
 // garbage collector has reclaimed them; the answer errs on the side of "shared".
 func (t *Tensor) Exclusive() bool {
-	return t.st != nil && t.st.refs.Load() == 1 && !t.layout.hasZeroStride()
+	return t != nil && t.st != nil && t.st.refs.Load() == 1 && !t.layout.hasZeroStride()
 }
 
 // Released reports whether Release has been called on t.
-func (t *Tensor) Released() bool { return t.st == nil }
+func (t *Tensor) Released() bool { return t == nil || t.st == nil }
 
 // DType returns the element type.
 func (t *Tensor) DType() DType { return t.live("tensor.DType").buf.DType() }
@@ -122,36 +130,38 @@ func (t *Tensor) Device() Device { return t.live("tensor.Device").dev }
 
 // Shape returns a copy of the tensor's shape (never nil: a scalar's shape is empty, so that
 // From(data, t.Shape()...) keeps it 0-d).
-func (t *Tensor) Shape() Shape { return append(Shape{}, t.layout.Shape...) }
+func (t *Tensor) Shape() Shape { return append(Shape{}, t.lay("tensor.Shape").Shape...) }
 
 // NDim returns the number of dimensions (0 for a scalar).
-func (t *Tensor) NDim() int { return len(t.layout.Shape) }
+func (t *Tensor) NDim() int { return len(t.lay("tensor.NDim").Shape) }
 
 // Size returns the size of dimension axis; negative axes count from the end. It panics if axis
 // is out of range.
 func (t *Tensor) Size(axis int) int {
-	return t.layout.Shape[normAxis("tensor.Size", axis, len(t.layout.Shape))]
+	l := t.lay("tensor.Size")
+	return l.Shape[normAxis("tensor.Size", axis, len(l.Shape))]
 }
 
 // Numel returns the number of elements.
-func (t *Tensor) Numel() int { return t.layout.Numel() }
+func (t *Tensor) Numel() int { return t.lay("tensor.Numel").Numel() }
 
 // Strides returns a copy of the strides, in elements.
-func (t *Tensor) Strides() []int { return slices.Clone(t.layout.Strides) }
+func (t *Tensor) Strides() []int { return slices.Clone(t.lay("tensor.Strides").Strides) }
 
 // Layout returns a copy of the tensor's layout.
-func (t *Tensor) Layout() Layout { return t.layout.clone() }
+func (t *Tensor) Layout() Layout { return t.lay("tensor.Layout").clone() }
 
 // IsContiguous reports whether the elements are laid out densely in row-major order.
-func (t *Tensor) IsContiguous() bool { return t.layout.IsContiguous() }
+func (t *Tensor) IsContiguous() bool { return t.lay("tensor.IsContiguous").IsContiguous() }
 
 // Version counts the in-place writes made to the tensor's storage through any view. Autograd
 // uses it to detect a saved tensor modified before backward.
 func (t *Tensor) Version() uint64 { return t.live("tensor.Version").version.Load() }
 
-// SharesStorage reports whether t and u view the same storage.
+// SharesStorage reports whether t and u view the same storage (false when either is nil or
+// released).
 func (t *Tensor) SharesStorage(u *Tensor) bool {
-	return t.st != nil && t.st == u.st
+	return t != nil && u != nil && t.st != nil && t.st == u.st
 }
 
 // normAxis turns a possibly negative axis into 0..n-1, panicking when out of range.
@@ -163,6 +173,14 @@ func normAxis(op string, axis, n int) int {
 		axis += n
 	}
 	return axis
+}
+
+// checkScalarAxis panics unless axis is 0 or -1, the axes that torch accepts for a 0-d tensor
+// in reductions and softmax.
+func checkScalarAxis(op string, axis int) {
+	if axis != 0 && axis != -1 {
+		panicf(op, "axis %d out of range for a 0-d tensor (0 or -1)", axis)
+	}
 }
 
 // normAxes normalizes a list of axes and panics on duplicates. An empty list means all axes.

@@ -60,6 +60,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 
 // Flatten merges dimensions start..end (inclusive, negative counting from the end) into one.
 func (t *Tensor) Flatten(start, end int) *Tensor {
+	t.live("tensor.Flatten")
 	n := len(t.layout.Shape)
 	if n == 0 {
 		return t.Reshape(1)
@@ -91,6 +92,7 @@ func (t *Tensor) Transpose(a, b int) *Tensor {
 // T returns the transpose of a matrix (t itself viewed anew for 0-d and 1-d tensors). It panics
 // for more than 2 dimensions; use Transpose or Permute there.
 func (t *Tensor) T() *Tensor {
+	t.live("tensor.T")
 	switch len(t.layout.Shape) {
 	case 0, 1:
 		return t.view(t.layout.clone())

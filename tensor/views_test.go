@@ -489,8 +489,12 @@ func TestViewChains(t *testing.T) {
 	assert.Equal(t, want, cl.Float32s())
 	assert.Equal(t, want, r.Reshape(-1).Float32s())
 	assert.Equal(t, 122.0, r.At(1, 1, 1))
-	// Contiguous of a contiguous tensor is the tensor itself; Clone always copies.
-	assert.Same(t, rc, rc.Contiguous())
+	// Contiguous of a contiguous tensor is a view of it under a new handle; Clone always copies.
+	rcc := rc.Contiguous()
+	assert.NotSame(t, rc, rcc)
+	assert.True(t, rcc.SharesStorage(rc))
+	rcc.Release()
+	assert.Equal(t, want, rc.Float32s(), "releasing the result of Contiguous keeps its operand")
 	assert.False(t, rc.Clone().SharesStorage(rc))
 
 	// Select, Unsqueeze, Expand: e[i][j][k] = c[i][2][k].

@@ -403,7 +403,7 @@ func runCase(t reporter, dev tensor.Device, o Options, c *opCase, dt tensor.DTyp
 		var db *tensor.Tensor
 		if a.host {
 			db = b.Clone()
-		} else if db = b.To(dev); db == b {
+		} else if db = b.To(dev); db.SharesStorage(b) {
 			db = b.Clone() // dev is the CPU: keep the two runs apart
 		}
 		cpuBase[k], devBase[k] = b, db

@@ -409,6 +409,8 @@ func unaryFloat(op tensor.UnaryOp, x, a, b float64) float64 {
 		return x * a
 	case tensor.OpRSubScalar:
 		return a - x
+	case tensor.OpDivScalar:
+		return x / a
 	case tensor.OpRDivScalar:
 		return a / x
 	case tensor.OpPowScalar:
