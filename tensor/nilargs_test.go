@@ -116,13 +116,13 @@ func badTensorArguments(t *testing.T, bad func() *Tensor) {
 	}
 	// Slices of tensors holding nil, and nil options.
 	for name, fn := range map[string]func(){
-		"Cat([nil])":          func() { Cat([]*Tensor{nil}, 0) },
-		"Stack([nil])":        func() { Stack([]*Tensor{nil}, 0) },
-		"Stack([x, nil])":     func() { Stack([]*Tensor{vwSeq(2), nil}, 0) },
-		"Zeros(nil option)":   func() { Zeros(Shape{2}, nil) },
-		"On(nil)":             func() { Zeros(Shape{2}, On(nil)) },
-		"To(nil)":             func() { vwSeq(2).To(nil) },
-		"MatMul(nil, nil)":    func() { MatMul(nil, nil) },
+		"Cat([nil])":           func() { Cat([]*Tensor{nil}, 0) },
+		"Stack([nil])":         func() { Stack([]*Tensor{nil}, 0) },
+		"Stack([x, nil])":      func() { Stack([]*Tensor{vwSeq(2), nil}, 0) },
+		"Zeros(nil option)":    func() { Zeros(Shape{2}, nil) },
+		"On(nil)":              func() { Zeros(Shape{2}, On(nil)) },
+		"To(nil)":              func() { vwSeq(2).To(nil) },
+		"MatMul(nil, nil)":     func() { MatMul(nil, nil) },
 		"Where(nil, nil, nil)": func() { Where(nil, nil, nil) },
 	} {
 		r := func() (r any) {
