@@ -150,9 +150,9 @@ func e2eMLP(cfg e2eConfig, p map[string]*Value, y *tensor.Tensor) *Value {
 	opt := DefaultCrossEntropy
 	switch cfg.Reduction {
 	case "mean":
-		opt.Reduction = ReduceMean
+		opt.Reduction = ReductionMean
 	case "sum":
-		opt.Reduction = ReduceSum
+		opt.Reduction = ReductionSum
 	default:
 		panic("unknown reduction " + cfg.Reduction)
 	}

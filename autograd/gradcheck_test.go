@@ -188,13 +188,13 @@ func gcCases() []gcCase {
 			return CrossEntropy(x[0], gcIdx([]int64{1, 0, 4, 1}, 4))
 		}, nil},
 		{"CrossEntropy", "sum, ignore index, label smoothing", gcTs(gcNormal(67, 4, 5)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 4, 2}, 4), CrossEntropyOptions{Reduction: ReduceSum, IgnoreIndex: -100, LabelSmoothing: 0.2})
+			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 4, 2}, 4), CrossEntropyOptions{Reduction: ReductionSum, IgnoreIndex: -100, LabelSmoothing: 0.2})
 		}, nil},
 		{"CrossEntropy", "none, single example", gcTs(gcNormal(68, 5)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0], tensor.Scalar[int64](3), CrossEntropyOptions{Reduction: ReduceNone, IgnoreIndex: -100})
+			return CrossEntropyWith(x[0], tensor.Scalar[int64](3), CrossEntropyOptions{Reduction: ReductionNone, IgnoreIndex: -100})
 		}, nil},
 		{"CrossEntropy", "none, of a view", gcTs(gcNormal(69, 5, 3)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0].T(), gcIdx([]int64{0, 4, 2}, 3), CrossEntropyOptions{Reduction: ReduceNone, IgnoreIndex: -100})
+			return CrossEntropyWith(x[0].T(), gcIdx([]int64{0, 4, 2}, 3), CrossEntropyOptions{Reduction: ReductionNone, IgnoreIndex: -100})
 		}, nil},
 	}
 }

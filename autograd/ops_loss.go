@@ -39,12 +39,12 @@ func Dropout(v *Value, p float64, training bool, rng *tensor.RNG) *Value {
 type Reduction uint8
 
 const (
-	// ReduceMean averages over the examples (those not ignored), PyTorch's default.
-	ReduceMean Reduction = iota
-	// ReduceSum adds them up.
-	ReduceSum
-	// ReduceNone returns one loss per example.
-	ReduceNone
+	// ReductionMean averages over the examples (those not ignored), PyTorch's default.
+	ReductionMean Reduction = iota
+	// ReductionSum adds them up.
+	ReductionSum
+	// ReductionNone returns one loss per example.
+	ReductionNone
 )
 
 // CrossEntropyOptions configures CrossEntropyWith. Start from DefaultCrossEntropy.
@@ -60,7 +60,7 @@ type CrossEntropyOptions struct {
 
 // DefaultCrossEntropy holds PyTorch's defaults: mean reduction, ignore index -100, no label
 // smoothing.
-var DefaultCrossEntropy = CrossEntropyOptions{Reduction: ReduceMean, IgnoreIndex: -100}
+var DefaultCrossEntropy = CrossEntropyOptions{Reduction: ReductionMean, IgnoreIndex: -100}
 
 // CrossEntropy returns the mean cross-entropy between logits of shape [N, C] (or [C]) and
 // Int64 class targets of shape [N] (or []), with PyTorch's defaults: log-softmax and negative
@@ -125,13 +125,13 @@ func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOpt
 
 	var out *tensor.Tensor
 	switch opt.Reduction {
-	case ReduceMean:
+	case ReductionMean:
 		out = loss.Sum().MulScalarInPlace(1 / count)
 		loss.Release()
-	case ReduceSum:
+	case ReductionSum:
 		out = loss.Sum()
 		loss.Release()
-	case ReduceNone:
+	case ReductionNone:
 		out = loss
 		if single {
 			out = loss.Reshape()
@@ -165,9 +165,9 @@ func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOpt
 		hot.Release()
 		var scale *tensor.Tensor // per example: valid_i · dL/dloss_i, shape [N, 1]
 		switch red {
-		case ReduceMean:
+		case ReductionMean:
 			scale = validF.Mul(g[0]).MulScalarInPlace(1 / count)
-		case ReduceSum:
+		case ReductionSum:
 			scale = validF.Mul(g[0])
 		default:
 			gr := g[0].Reshape(N)
