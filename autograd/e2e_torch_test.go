@@ -147,7 +147,7 @@ func e2eMLP(cfg e2eConfig, p map[string]*Value, y *tensor.Tensor) *Value {
 	h := e2eAct(cfg.Act1, e2eLinear(p["x"], p["fc1.weight"], p["fc1.bias"]))
 	h = e2eAct(cfg.Act2, e2eLinear(h, p["fc2.weight"], p["fc2.bias"]))
 	logits := e2eLinear(h, p["fc3.weight"], p["fc3.bias"])
-	opt := DefaultCrossEntropy
+	var opt CrossEntropyOptions
 	switch cfg.Reduction {
 	case "mean":
 		opt.Reduction = ReductionMean

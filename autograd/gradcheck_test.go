@@ -188,13 +188,25 @@ func gcCases() []gcCase {
 			return CrossEntropy(x[0], gcIdx([]int64{1, 0, 4, 1}, 4))
 		}, nil},
 		{"CrossEntropy", "sum, ignore index, label smoothing", gcTs(gcNormal(67, 4, 5)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 4, 2}, 4), CrossEntropyOptions{Reduction: ReductionSum, IgnoreIndex: -100, LabelSmoothing: 0.2})
+			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 4, 2}, 4), CrossEntropyOptions{Reduction: ReductionSum, IgnoreIndex: new(int64(-100)), LabelSmoothing: 0.2})
 		}, nil},
 		{"CrossEntropy", "none, single example", gcTs(gcNormal(68, 5)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0], tensor.Scalar[int64](3), CrossEntropyOptions{Reduction: ReductionNone, IgnoreIndex: -100})
+			return CrossEntropyWith(x[0], tensor.Scalar[int64](3), CrossEntropyOptions{Reduction: ReductionNone})
+		}, nil},
+		{"CrossEntropy", "mean, class weights, ignore index, label smoothing", gcTs(gcNormal(71, 5, 4)), func(x ...*Value) *Value {
+			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 3, 0, 1}, 5), CrossEntropyOptions{Weight: gcPositive(72, 4), LabelSmoothing: 0.15})
+		}, nil},
+		{"CrossEntropy", "sum, class weights, class 0 ignored", gcTs(gcNormal(73, 4, 3)), func(x ...*Value) *Value {
+			return CrossEntropyWith(x[0], gcIdx([]int64{0, 2, 1, 0}, 4), CrossEntropyOptions{Reduction: ReductionSum, IgnoreIndex: new(int64(0)), Weight: gcPositive(74, 3)})
+		}, nil},
+		{"CrossEntropy", "none, class weights, label smoothing", gcTs(gcNormal(75, 3, 4)), func(x ...*Value) *Value {
+			return CrossEntropyWith(x[0], gcIdx([]int64{3, 0, 3}, 3), CrossEntropyOptions{Reduction: ReductionNone, Weight: gcPositive(76, 4), LabelSmoothing: 0.3})
+		}, nil},
+		{"CrossEntropy", "mean, single example, class weights, label smoothing", gcTs(gcNormal(77, 4)), func(x ...*Value) *Value {
+			return CrossEntropyWith(x[0], tensor.Scalar[int64](2), CrossEntropyOptions{Weight: gcPositive(78, 4), LabelSmoothing: 0.1})
 		}, nil},
 		{"CrossEntropy", "none, of a view", gcTs(gcNormal(69, 5, 3)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0].T(), gcIdx([]int64{0, 4, 2}, 3), CrossEntropyOptions{Reduction: ReductionNone, IgnoreIndex: -100})
+			return CrossEntropyWith(x[0].T(), gcIdx([]int64{0, 4, 2}, 3), CrossEntropyOptions{Reduction: ReductionNone})
 		}, nil},
 	}
 }
