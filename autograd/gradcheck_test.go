@@ -160,6 +160,13 @@ func gcCases() []gcCase {
 		{"IndexSelect", "repeated indices", gcTs(gcNormal(58, 5, 3)), func(x ...*Value) *Value {
 			return x[0].IndexSelect(0, gcIdx([]int64{4, 1, 4, 0}, 4))
 		}, nil},
+		{"IndexSelect", "2-D index, repeated ids (an embedding lookup)", gcTs(gcNormal(79, 5, 3)), func(x ...*Value) *Value {
+			return x[0].IndexSelect(0, gcIdx([]int64{4, 1, 4, 0, 1, 4}, 2, 3))
+		}, nil},
+		{"IndexSelect", "2-D index along the last axis", gcTs(gcNormal(80, 2, 3, 4)), func(x ...*Value) *Value {
+			return x[0].IndexSelect(-1, gcIdx([]int64{3, 3, 0, 2}, 2, 2))
+		}, nil},
+		{"IndexSelect", "0-d index", gcTs(x34), func(x ...*Value) *Value { return x[0].IndexSelect(1, tensor.Scalar[int64](2)) }, nil},
 		{"IndexSelect", "axis 1", gcTs(x34), func(x ...*Value) *Value { return x[0].IndexSelect(1, gcIdx([]int64{3, 3, 0}, 3)) }, nil},
 		{"Gather", "", gcTs(x34), func(x ...*Value) *Value {
 			return x[0].Gather(1, gcIdx([]int64{0, 0, 3, 1, 2, 1}, 3, 2))
@@ -172,6 +179,9 @@ func gcCases() []gcCase {
 		}, nil},
 		{"IndexAdd", "", gcTs(gcNormal(63, 4, 3), gcNormal(64, 3, 3)), func(x ...*Value) *Value {
 			return x[0].IndexAdd(0, gcIdx([]int64{2, 0, 2}, 3), x[1])
+		}, nil},
+		{"IndexAdd", "2-D index", gcTs(gcNormal(81, 4, 3), gcNormal(82, 2, 2, 3)), func(x ...*Value) *Value {
+			return x[0].IndexAdd(0, gcIdx([]int64{3, 0, 3, 3}, 2, 2), x[1])
 		}, nil},
 		{"Where", "broadcast", gcTs(x34, gcNormal(65, 4)), func(x ...*Value) *Value {
 			return Where(gcIdx([]int64{1, 0, 0, 1}, 4), x[0], x[1])

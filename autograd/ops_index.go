@@ -94,9 +94,15 @@ func matmulGrads(needA, needB bool, g, a, b *tensor.Tensor) []*tensor.Tensor {
 	return list(ga, gb)
 }
 
-// IndexSelect returns the slices of v at positions idx (1-D Int64) along axis: the embedding
-// lookup. The gradient adds each output slice back at its index.
+// IndexSelect returns the slices of v at positions idx (Int64, of any shape) along axis: the
+// embedding lookup. The result has shape v.shape[:axis] + idx.shape + v.shape[axis+1:] (see
+// tensor.Tensor.IndexSelect), so a [batch, length] tensor of ids picks a [batch, length, dim]
+// block of rows from a [vocab, dim] table. The gradient adds each output slice back at its
+// index. It panics with a *tensor.Error if v or idx is nil.
 func (v *Value) IndexSelect(axis int, idx *tensor.Tensor) *Value {
+	const name = "autograd.IndexSelect"
+	checkValue(name, "value", v)
+	checkTensor(name, "index tensor", idx)
 	out := v.data.IndexSelect(axis, idx)
 	n := newNode1(opIndexSelect, v)
 	if n == nil {
@@ -104,9 +110,6 @@ func (v *Value) IndexSelect(axis int, idx *tensor.Tensor) *Value {
 	}
 	ix := n.save(idx)
 	in, dt, dev := v.data.Shape(), v.data.DType(), v.data.Device()
-	if idx.NDim() == 0 {
-		ix = n.own(idx.Reshape(1))
-	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		z := tensor.Zeros(in, dt, tensor.On(dev))
 		return list(z.IndexAddInPlace(axis, ix, g[0]))
@@ -170,8 +173,14 @@ func (v *Value) ScatterAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
 	}, out)
 }
 
-// IndexAdd returns v with src added at positions idx (1-D Int64) along axis.
+// IndexAdd returns v with src added at positions idx (Int64, of any shape) along axis; src
+// has the shape IndexSelect would return, v.shape[:axis] + idx.shape + v.shape[axis+1:] (see
+// tensor.Tensor.IndexAddInPlace). It panics with a *tensor.Error if v, idx or src is nil.
 func (v *Value) IndexAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
+	const name = "autograd.IndexAdd"
+	checkValue(name, "value", v)
+	checkTensor(name, "index tensor", idx)
+	checkValue(name, "source", src)
 	out := v.data.IndexAdd(axis, idx, src.data)
 	n := newNode2(opIndexAdd, v, src)
 	if n == nil {

@@ -81,6 +81,7 @@ type opsParams struct {
 	Reduction      string  `json:"reduction"`
 	LabelSmoothing float64 `json:"label_smoothing"`
 	IgnoreIndex    *int64  `json:"ignore_index"`
+	Axis           int     `json:"axis"`
 }
 
 type opsCase struct {
@@ -207,6 +208,10 @@ func opsForward(t testing.TB, c opsCase) (map[string]*Value, *Value) {
 			opt.Weight = opsBuild(t, w)
 		}
 		return p, CrossEntropyWith(p["x"], opsBuild(t, c.Ints["y"]), opt)
+	case "index_select":
+		return p, p["x"].IndexSelect(c.Params.Axis, opsBuild(t, c.Ints["idx"]))
+	case "index_add":
+		return p, p["x"].IndexAdd(c.Params.Axis, opsBuild(t, c.Ints["idx"]), p["src"])
 	}
 	t.Fatalf("unknown op %q", c.Op)
 	return nil, nil
@@ -227,6 +232,10 @@ func TestOpsTorchFixture(t *testing.T) {
 		}
 	}
 	assert.Contains(t, names, "cross_entropy/ls0.1+weight+ignore/mean/float32")
+	for _, n := range []string{"index_select/embedding[2 4]/float64", "index_select/embedding[2 4]/float32",
+		"index_select/axis1[2 2]/float64", "index_select/axis-1[2 2 1]/float64", "index_add/axis0[2 3]/float64"} {
+		assert.Contains(t, names, n)
+	}
 
 	for _, c := range f.Cases {
 		t.Run(c.Name, func(t *testing.T) {

@@ -33,6 +33,11 @@ Operations and their params:
                      loss_i = (1-eps)*w[y_i]*(-logp[i, y_i]) + (eps/C)*sum_k w[k]*(-logp[i, k])
                  (0 for ignored examples), mean = sum_i loss_i / sum over kept i of w[y_i],
                  and checks that it agrees with torch, so that the formula is pinned down.
+  index_select   IndexSelect(axis, idx) with idx of any shape: the result has shape
+                 x.shape[:axis] + idx.shape + x.shape[axis+1:]. References: F.embedding(idx, x)
+                 for axis 0, advanced indexing x[:, idx] and x[..., idx] for the others.
+  index_add      IndexAdd(axis 0, idx, src) with a 2-D idx: x + zeros.index_put((idx,), src,
+                 accumulate=True), src of shape idx.shape + x.shape[1:]; inputs x and src.
 """
 
 import json
@@ -215,6 +220,31 @@ for red in ("mean", "none"):
     seed += 1
     ce_case(f"cross_entropy/ls0.1+weight+ignore/{red}/float32", F32, ce_x, y_ign, weight=ce_w,
             reduction=red, eps=0.1, seed=seed)
+
+# ---------------------------------------------------------------------------------------------
+# Index selection and addition with indices of any shape.
+
+g = torch.Generator().manual_seed(20250302)
+table = torch.randn(7, 3, generator=g, dtype=F64)
+ids = torch.tensor([[3, 0, 3, 6], [1, 3, 3, 0]], dtype=I64)  # 3 four times, 2, 4 and 5 unused
+add_case("index_select/embedding[2 4]/float64", "index_select", F64, {"axis": 0}, {"x": table}, {},
+         {"idx": ids}, lambda p, cs: F.embedding(ids, p["x"]), 201)
+x3 = torch.randn(3, 5, 2, generator=g, dtype=F64)
+idx2 = torch.tensor([[4, 0], [4, 4]], dtype=I64)
+add_case("index_select/axis1[2 2]/float64", "index_select", F64, {"axis": 1}, {"x": x3}, {},
+         {"idx": idx2}, lambda p, cs: p["x"][:, idx2], 202)
+x2 = torch.randn(3, 4, generator=g, dtype=F64)
+idx3 = torch.tensor([[[1], [3]], [[1], [0]]], dtype=I64)
+add_case("index_select/axis-1[2 2 1]/float64", "index_select", F64, {"axis": -1}, {"x": x2}, {},
+         {"idx": idx3}, lambda p, cs: p["x"][..., idx3], 203)
+add_case("index_select/embedding[2 4]/float32", "index_select", F32, {"axis": 0}, {"x": table}, {},
+         {"idx": ids}, lambda p, cs: F.embedding(ids, p["x"]), 204)
+base = torch.randn(5, 3, generator=g, dtype=F64)
+src = torch.randn(2, 3, 3, generator=g, dtype=F64)
+idx_add = torch.tensor([[4, 1, 4], [0, 4, 1]], dtype=I64)
+add_case("index_add/axis0[2 3]/float64", "index_add", F64, {"axis": 0}, {"x": base, "src": src}, {},
+         {"idx": idx_add},
+         lambda p, cs: p["x"] + torch.zeros_like(p["x"]).index_put((idx_add,), p["src"], accumulate=True), 205)
 
 out = {
     "torch_version": torch.__version__,
