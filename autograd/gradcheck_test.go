@@ -141,10 +141,47 @@ func gcCases() []gcCase {
 			return x[0].AsType(tensor.Float32).AsType(tensor.Float64).Mul(x[0])
 		}, &GradCheckOptions{Eps: 1e-2}},
 		{"Contiguous", "of a transposed view", gcTs(x34), func(x ...*Value) *Value { return x[0].T().Contiguous() }, nil},
-		{"Narrow", "Split and Chunk", gcTs(gcNormal(44, 5, 3)), func(x ...*Value) *Value {
+		{"Split", "Split and Chunk", gcTs(gcNormal(44, 5, 3)), func(x ...*Value) *Value {
 			s := x[0].Split(2, 0)
 			c := x[0].Chunk(3, 1)
 			return Cat([]*Value{s[2], s[0]}, 0).Sum().Add(c[1].Mul(c[2]).Sum())
+		}, nil},
+		{"Split", "SplitSizes, a piece unused", gcTs(gcNormal(83, 2, 7)), func(x ...*Value) *Value {
+			p := x[0].SplitSizes([]int{3, 1, 3}, -1)
+			return p[2].Mul(p[0])
+		}, nil},
+		{"Split", "Chunk of a computed value, pieces reused", gcTs(gcNormal(84, 6, 2)), func(x ...*Value) *Value {
+			p := x[0].Tanh().Chunk(3, 0)
+			return Cat([]*Value{p[1].Mul(p[1]), p[0], p[1]}, 1)
+		}, nil},
+		{"Unbind", "every row, stacked in another order", gcTs(x34), func(x ...*Value) *Value {
+			r := x[0].Unbind(0)
+			return Stack([]*Value{r[2], r[0].Mul(r[1]), r[0]}, 0)
+		}, nil},
+		{"Unbind", "last axis, some slices unused", gcTs(gcNormal(85, 2, 3, 4)), func(x ...*Value) *Value {
+			c := x[0].Unbind(-1)
+			return c[1].Mul(c[3].Exp())
+		}, nil},
+		{"Narrow", "overlapping ranges of one value", gcTs(gcNormal(86, 5, 3)), func(x ...*Value) *Value {
+			return x[0].Narrow(0, 0, 3).Mul(x[0].Narrow(0, 1, 3)).Add(x[0].Narrow(0, 2, 3))
+		}, nil},
+		{"Select", "every row, then Stack", gcTs(x34), func(x ...*Value) *Value {
+			rows := make([]*Value, x[0].Size(0))
+			for i := range rows {
+				rows[i] = x[0].Select(0, i).Tanh()
+			}
+			return Stack(rows, 1)
+		}, nil},
+		{"Slice", "a slice of a slice of a slice", gcTs(gcNormal(87, 6, 5)), func(x ...*Value) *Value {
+			return x[0].Narrow(0, 1, 5).Slice(1, 0, 5, 2).Select(0, 3).Mul(x[0].Narrow(0, 1, 5).Select(1, 1).Narrow(0, 1, 3))
+		}, nil},
+		{"Select", "a value used directly and through slices", gcTs(x34), func(x ...*Value) *Value {
+			direct := x[0].Mul(x[0]).Sum(0)
+			return direct.Add(x[0].Select(0, 1)).Mul(x[0].Narrow(0, 0, 2).Sum(0)).Add(x[0].Slice(1, 0, 4, 3).Sum().Expand(4))
+		}, nil},
+		{"Narrow", "slices of a computed value whose gradient is shared", gcTs(x34), func(x ...*Value) *Value {
+			y := x[0].MulScalar(2).Sin()
+			return Cat([]*Value{y.Narrow(0, 0, 2), y, y.Select(0, 2).Unsqueeze(0)}, 0)
 		}, nil},
 		{"Cat", "", gcTs(x34, gcNormal(45, 2, 4)), func(x ...*Value) *Value { return Cat([]*Value{x[0], x[1], x[0]}, 0) }, nil},
 		{"Stack", "", gcTs(x34, y34), func(x ...*Value) *Value { return Stack([]*Value{x[0], x[1]}, 1) }, nil},

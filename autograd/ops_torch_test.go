@@ -82,6 +82,7 @@ type opsParams struct {
 	LabelSmoothing float64 `json:"label_smoothing"`
 	IgnoreIndex    *int64  `json:"ignore_index"`
 	Axis           int     `json:"axis"`
+	Program        string  `json:"program"`
 }
 
 type opsCase struct {
@@ -212,9 +213,33 @@ func opsForward(t testing.TB, c opsCase) (map[string]*Value, *Value) {
 		return p, p["x"].IndexSelect(c.Params.Axis, opsBuild(t, c.Ints["idx"]))
 	case "index_add":
 		return p, p["x"].IndexAdd(c.Params.Axis, opsBuild(t, c.Ints["idx"]), p["src"])
+	case "slices":
+		return p, opsSlices(t, c.Params.Program, p["x"])
 	}
 	t.Fatalf("unknown op %q", c.Op)
 	return nil, nil
+}
+
+// opsSlices builds the slicing programs of gen_ops.py.
+func opsSlices(t testing.TB, program string, x *Value) *Value {
+	switch program {
+	case "unbind":
+		p := x.Unbind(1)
+		return Stack([]*Value{p[2], p[0].Mul(p[0])}, 0)
+	case "split":
+		p := x.Split(3, 0)
+		return Cat([]*Value{p[2], p[0].Tanh()}, 0)
+	case "split_sizes":
+		p := x.SplitSizes([]int{1, 4, 2}, 1)
+		return Cat([]*Value{p[1].MulScalar(2), p[2]}, 1)
+	case "chunk":
+		p := x.Chunk(3, 0)
+		return Cat([]*Value{p[2], p[0].Mul(p[1])}, 0)
+	case "overlap":
+		return x.Narrow(0, 1, 3).Mul(x.Slice(0, 0, 6, 2)).Add(x.Select(0, 5))
+	}
+	t.Fatalf("unknown slicing program %q", program)
+	return nil
 }
 
 func TestOpsTorchFixture(t *testing.T) {
@@ -235,6 +260,9 @@ func TestOpsTorchFixture(t *testing.T) {
 	for _, n := range []string{"index_select/embedding[2 4]/float64", "index_select/embedding[2 4]/float32",
 		"index_select/axis1[2 2]/float64", "index_select/axis-1[2 2 1]/float64", "index_add/axis0[2 3]/float64"} {
 		assert.Contains(t, names, n)
+	}
+	for _, prog := range []string{"unbind", "split", "split_sizes", "chunk", "overlap"} {
+		assert.Contains(t, names, "slices/"+prog+"/float64")
 	}
 
 	for _, c := range f.Cases {

@@ -38,6 +38,14 @@ Operations and their params:
                  for axis 0, advanced indexing x[:, idx] and x[..., idx] for the others.
   index_add      IndexAdd(axis 0, idx, src) with a 2-D idx: x + zeros.index_put((idx,), src,
                  accumulate=True), src of shape idx.shape + x.shape[1:]; inputs x and src.
+  slices         a small program of slicing operations on one input x, named by params
+                 "program" (the Go test builds the same one from Unbind, Split, SplitSizes,
+                 Chunk, Narrow, Slice and Select):
+                   unbind       x [4, 3]; p = x.unbind(1); stack([p[2], p[0]*p[0]])  (p[1] unused)
+                   split        x [7, 2]; p = x.split(3, 0); cat([p[2], tanh(p[0])])   (sizes 3 3 1)
+                   split_sizes  x [2, 7]; p = x.split([1, 4, 2], 1); cat([2*p[1], p[2]], 1)
+                   chunk        x [5, 4]; p = x.chunk(3, 0); cat([p[2], p[0]*p[1]])   (sizes 2 2 1)
+                   overlap      x [6, 3]; x.narrow(0, 1, 3) * x[0:6:2] + x.select(0, 5)
 """
 
 import json
@@ -245,6 +253,22 @@ idx_add = torch.tensor([[4, 1, 4], [0, 4, 1]], dtype=I64)
 add_case("index_add/axis0[2 3]/float64", "index_add", F64, {"axis": 0}, {"x": base, "src": src}, {},
          {"idx": idx_add},
          lambda p, cs: p["x"] + torch.zeros_like(p["x"]).index_put((idx_add,), p["src"], accumulate=True), 205)
+
+# ---------------------------------------------------------------------------------------------
+# Slicing: one-node Unbind, Split and Chunk, and slices used several times.
+
+SLICE_PROGRAMS = {
+    "unbind": ([4, 3], lambda x: (lambda p: torch.stack([p[2], p[0] * p[0]]))(x.unbind(1))),
+    "split": ([7, 2], lambda x: (lambda p: torch.cat([p[2], torch.tanh(p[0])]))(x.split(3, 0))),
+    "split_sizes": ([2, 7], lambda x: (lambda p: torch.cat([2 * p[1], p[2]], 1))(x.split([1, 4, 2], 1))),
+    "chunk": ([5, 4], lambda x: (lambda p: torch.cat([p[2], p[0] * p[1]]))(x.chunk(3, 0))),
+    "overlap": ([6, 3], lambda x: x.narrow(0, 1, 3) * x[0:6:2] + x.select(0, 5)),
+}
+g = torch.Generator().manual_seed(20250303)
+for i, (prog, (shape, fn)) in enumerate(SLICE_PROGRAMS.items()):
+    x = torch.randn(shape, generator=g, dtype=F64)
+    add_case(f"slices/{prog}/float64", "slices", F64, {"program": prog}, {"x": x}, {}, {},
+             lambda p, cs, fn=fn: fn(p["x"]), 301 + i)
 
 out = {
     "torch_version": torch.__version__,
