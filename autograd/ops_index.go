@@ -14,8 +14,11 @@ var (
 	opMaskedFill  = register("MaskedFill")
 )
 
-// MatMul returns a @ b with torch.matmul's rules (see tensor.MatMul).
+// MatMul returns a @ b with torch.matmul's rules (see tensor.MatMul). It panics with a
+// *tensor.Error if a or b is nil or the shapes are not aligned.
 func MatMul(a, b *Value) *Value {
+	checkValue("autograd.MatMul", "first operand", a)
+	checkValue("autograd.MatMul", "second operand", b)
 	out := tensor.MatMul(a.data, b.data)
 	n := newNode2(opMatMul, a, b)
 	if n == nil {
@@ -117,8 +120,10 @@ func (v *Value) IndexSelect(axis int, idx *tensor.Tensor) *Value {
 }
 
 // Gather picks elements of v along axis at idx (see tensor.Tensor.Gather); the gradient is
-// scattered back and added.
+// scattered back and added. It panics with a *tensor.Error if v or idx is nil.
 func (v *Value) Gather(axis int, idx *tensor.Tensor) *Value {
+	checkValue("autograd.Gather", "value", v)
+	checkTensor("autograd.Gather", "index tensor", idx)
 	out := v.data.Gather(axis, idx)
 	n := newNode1(opGather, v)
 	if n == nil {
@@ -133,8 +138,12 @@ func (v *Value) Gather(axis int, idx *tensor.Tensor) *Value {
 }
 
 // ScatterAdd returns v with src added at the positions idx names along axis (see
-// tensor.Tensor.ScatterAdd).
+// tensor.Tensor.ScatterAdd). It panics with a *tensor.Error if v, idx or src is nil.
 func (v *Value) ScatterAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
+	const name = "autograd.ScatterAdd"
+	checkValue(name, "value", v)
+	checkTensor(name, "index tensor", idx)
+	checkValue(name, "source", src)
 	out := v.data.ScatterAdd(axis, idx, src.data)
 	n := newNode2(opScatterAdd, v, src)
 	if n == nil {
@@ -200,8 +209,13 @@ func (v *Value) IndexAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
 }
 
 // Where returns x where cond is nonzero and y elsewhere, broadcasting all three. cond is a
-// tensor (a mask of any dtype), not differentiated.
+// tensor (a mask of any dtype), not differentiated. It panics with a *tensor.Error if an
+// argument is nil or the shapes do not broadcast.
 func Where(cond *tensor.Tensor, x, y *Value) *Value {
+	const name = "autograd.Where"
+	checkTensor(name, "condition", cond)
+	checkValue(name, "x", x)
+	checkValue(name, "y", y)
 	out := tensor.Where(cond, x.data, y.data)
 	n := newNode2(opWhere, x, y)
 	if n == nil {
@@ -225,8 +239,10 @@ func Where(cond *tensor.Tensor, x, y *Value) *Value {
 }
 
 // MaskedFill returns v with value wherever mask (broadcast to v's shape) is nonzero; no
-// gradient flows to the filled positions.
+// gradient flows to the filled positions. It panics with a *tensor.Error if v or mask is nil.
 func (v *Value) MaskedFill(mask *tensor.Tensor, value float64) *Value {
+	checkValue("autograd.MaskedFill", "value", v)
+	checkTensor("autograd.MaskedFill", "mask", mask)
 	out := v.data.MaskedFill(mask, value)
 	n := newNode1(opMaskedFill, v)
 	if n == nil {

@@ -13,13 +13,20 @@ var (
 
 // Dropout zeroes each element of v with probability p and scales the others by 1/(1-p), with
 // a mask drawn from rng, when training is true; otherwise it returns v unchanged. The mask is
-// kept by the graph and returned to the pool when the graph is released.
+// kept by the graph and returned to the pool when the graph is released. rng is only used, and
+// may only be nil, when no mask is drawn (training is false or p is 0). It panics with a
+// *tensor.Error if v is nil, p is outside [0, 1], or a mask is needed and rng is nil.
 func Dropout(v *Value, p float64, training bool, rng *tensor.RNG) *Value {
-	if p < 0 || p > 1 {
-		panic(fmt.Sprintf("autograd.Dropout: probability %g outside [0, 1]", p))
+	const name = "autograd.Dropout"
+	checkValue(name, "value", v)
+	if !(p >= 0 && p <= 1) {
+		panicf(name, "probability %g outside [0, 1]", p)
 	}
 	if !training || p == 0 {
 		return v
+	}
+	if rng == nil {
+		panicf(name, "nil RNG: training with p = %g draws a mask from it (use tensor.NewRNG(seed))", p)
 	}
 	mask := rng.Bernoulli(v.data.Shape(), 1-p, v.data.DType(), tensor.On(v.data.Device()))
 	if p < 1 {

@@ -259,17 +259,22 @@ func (v *Value) AsType(dt tensor.DType) *Value {
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].AsType(from)) }, out)
 }
 
-func datas(vs []*Value) []*tensor.Tensor {
+// datas returns the values' data; it panics with a *tensor.Error for op if one is nil.
+func datas(op string, vs []*Value) []*tensor.Tensor {
 	ts := make([]*tensor.Tensor, len(vs))
 	for i, v := range vs {
+		if v == nil || v.data == nil {
+			checkValue(op, fmt.Sprintf("value %d", i), v)
+		}
 		ts[i] = v.data
 	}
 	return ts
 }
 
-// Cat concatenates values along axis.
+// Cat concatenates values along axis. It panics with a *tensor.Error if a value is nil or the
+// shapes do not fit.
 func Cat(vs []*Value, axis int) *Value {
-	out := tensor.Cat(datas(vs), axis)
+	out := tensor.Cat(datas("autograd.Cat", vs), axis)
 	n := newNode(opCat, vs...)
 	if n == nil {
 		return constant(out)
@@ -290,9 +295,10 @@ func Cat(vs []*Value, axis int) *Value {
 	}, out)
 }
 
-// Stack joins values of one shape along a new dimension at axis.
+// Stack joins values of one shape along a new dimension at axis. It panics with a
+// *tensor.Error if a value is nil or the shapes differ.
 func Stack(vs []*Value, axis int) *Value {
-	out := tensor.Stack(datas(vs), axis)
+	out := tensor.Stack(datas("autograd.Stack", vs), axis)
 	n := newNode(opStack, vs...)
 	if n == nil {
 		return constant(out)
