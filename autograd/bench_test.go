@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/godl/godl/tensor"
@@ -135,5 +136,56 @@ func BenchmarkMLPStep(b *testing.B) {
 			e2eMLP(cfg, p, y).Backward()
 		}
 		b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "examples/s")
+	})
+}
+
+// sliceBenchWidth is the row length of the parameter the slicing benchmarks cut up.
+const sliceBenchWidth = 4096
+
+// sliceBenchRows cuts p into its rows: T Select nodes, or one Unbind node.
+type sliceBenchRows func(p *Value) []*Value
+
+// benchSliceBackward runs, for T = 50, 100, 200, 400, a forward pass that takes the T rows of
+// a [T, 4096] float32 parameter with rows, sums each row and adds the sums up, then the
+// backward pass. It reports ms/op and ns/row: the second stays flat when the time grows
+// linearly in T.
+func benchSliceBackward(b *testing.B, rows sliceBenchRows) {
+	for _, T := range []int{50, 100, 200, 400} {
+		b.Run(fmt.Sprintf("T=%d", T), func(b *testing.B) {
+			p := Param(tensor.NewRNG(3).Normal(tensor.Shape{T, sliceBenchWidth}, 0, 1, tensor.Float32))
+			b.ReportAllocs()
+			for b.Loop() {
+				p.ZeroGrad()
+				rs := rows(p)
+				loss := rs[0].Sum()
+				for _, r := range rs[1:] {
+					loss = loss.Add(r.Sum())
+				}
+				loss.Backward()
+			}
+			perOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			b.ReportMetric(perOp/1e6, "ms/op")
+			b.ReportMetric(perOp/float64(T), "ns/row")
+		})
+	}
+}
+
+// BenchmarkSliceBackward measures the backward pass through T slices of one parameter (see
+// benchSliceBackward): select takes each row with its own Select, unbind takes them all with
+// one Unbind. Both should grow linearly in T; before slicing gradients were added in place,
+// each Select's backward made and added a zero gradient of the parameter's full size, so
+// select grew as T².
+func BenchmarkSliceBackward(b *testing.B) {
+	b.Run("select", func(b *testing.B) {
+		benchSliceBackward(b, func(p *Value) []*Value {
+			rs := make([]*Value, p.Size(0))
+			for i := range rs {
+				rs[i] = p.Select(0, i)
+			}
+			return rs
+		})
+	})
+	b.Run("unbind", func(b *testing.B) {
+		benchSliceBackward(b, func(p *Value) []*Value { return p.Unbind(0) })
 	})
 }

@@ -27,6 +27,14 @@
 // gradient unless RetainGrad was called on them. A non-scalar output needs an explicit output
 // gradient: v.Backward(WithGrad(g)).
 //
+// Slicing operations (Narrow, Slice, Select) pass their output gradient on as it is, and the
+// engine adds it into the matching region of the input's gradient, allocated at full size
+// once, when the first gradient for that input arrives (and copied first if it is shared): a
+// slice's backward costs what the slice costs, so taking T slices of a value costs O(T) in
+// backward, not O(T²). Unbind, Split, SplitSizes and Chunk record one operation with an
+// output per piece; its backward stacks or concatenates the pieces' gradients, with zeros for
+// pieces that received none.
+//
 // After Backward the graph is released: every node drops its saved tensors and backward
 // function, and the temporaries that only the graph referenced (intermediate gradients,
 // dropout masks, cached softmax outputs) go back to the tensor pools at once, so a training

@@ -147,12 +147,12 @@ func e2eMLP(cfg e2eConfig, p map[string]*Value, y *tensor.Tensor) *Value {
 	h := e2eAct(cfg.Act1, e2eLinear(p["x"], p["fc1.weight"], p["fc1.bias"]))
 	h = e2eAct(cfg.Act2, e2eLinear(h, p["fc2.weight"], p["fc2.bias"]))
 	logits := e2eLinear(h, p["fc3.weight"], p["fc3.bias"])
-	opt := DefaultCrossEntropy
+	var opt CrossEntropyOptions
 	switch cfg.Reduction {
 	case "mean":
-		opt.Reduction = ReduceMean
+		opt.Reduction = ReductionMean
 	case "sum":
-		opt.Reduction = ReduceSum
+		opt.Reduction = ReductionSum
 	default:
 		panic("unknown reduction " + cfg.Reduction)
 	}
@@ -190,10 +190,11 @@ func e2eLSTM(cfg e2eConfig, p map[string]*Value, y *tensor.Tensor) *Value {
 }
 
 // e2eLSTMEmbed is model "lstm_embed": the inputs are rows of the embedding table, looked up
-// for all [B, T] tokens at once with IndexSelect, then taken one time step at a time.
+// for all [B, T] tokens at once with IndexSelect (which gives [B, T, I]), then taken one time
+// step at a time.
 func e2eLSTMEmbed(cfg e2eConfig, p map[string]*Value, tokens, y *tensor.Tensor) *Value {
-	B, T, I := cfg.Batch, cfg.Steps, cfg.Input
-	emb := p["embedding"].IndexSelect(0, tokens.Reshape(B*T)).Reshape(B, T, I)
+	B, T := cfg.Batch, cfg.Steps
+	emb := p["embedding"].IndexSelect(0, tokens)
 	xs := make([]*Value, T)
 	for s := range xs {
 		xs[s] = emb.Select(1, s)
@@ -384,7 +385,7 @@ func TestE2EGradCheckEmbedLSTM(t *testing.T) {
 		r.Uniform(tensor.Shape{4 * H}, -0.7, 0.7, tensor.Float64),
 	}
 	f := func(xs ...*Value) *Value {
-		emb := xs[0].IndexSelect(0, tokens.Reshape(B*T)).Reshape(B, T, I)
+		emb := xs[0].IndexSelect(0, tokens) // [B, T, I]
 		z := Const(tensor.Zeros(tensor.Shape{B, H}, tensor.Float64))
 		h, c := z, z
 		for s := range T {

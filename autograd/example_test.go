@@ -139,3 +139,25 @@ func ExampleCrossEntropy() {
 	// 0.1250 -0.3750 0.1250 0.1250
 	// 0.0160 0.0436 0.1184 -0.1780
 }
+
+// CrossEntropyOptions' zero value holds PyTorch's defaults, so a literal sets only what
+// differs; IgnoreIndex is a pointer, so that ignoring class 0 stays expressible. The printed
+// losses are torch's F.cross_entropy results for the same arguments.
+func ExampleCrossEntropyWith() {
+	logits := autograd.Const(tensor.From([]float64{
+		0, 0, 0, 0,
+		1, 2, 3, 4,
+		4, 3, 2, 1,
+	}, 3, 4))
+	targets := tensor.From([]int64{0, 3, -100}) // -100: ignored, as in torch
+	smoothed := autograd.CrossEntropyWith(logits, targets, autograd.CrossEntropyOptions{LabelSmoothing: 0.1})
+	weighted := autograd.CrossEntropyWith(logits, targets, autograd.CrossEntropyOptions{
+		Weight: tensor.From([]float64{1, 1, 1, 2}), // the mean divides by 1 + 2
+	})
+	noZeros := autograd.CrossEntropyWith(logits, tensor.From([]int64{0, 3, 1}), autograd.CrossEntropyOptions{
+		IgnoreIndex: new(int64(0)),
+	})
+	fmt.Printf("%.4f %.4f %.4f\n", smoothed.Item(), weighted.Item(), noZeros.Item())
+	// Output:
+	// 0.9882 0.7556 0.9402
+}

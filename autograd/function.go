@@ -85,7 +85,7 @@ func Apply(f Function, inputs ...*Value) []*Value {
 	if n != nil {
 		copy(ctx.needs, n.needs)
 	}
-	outs := f.Forward(ctx, datas(inputs))
+	outs := f.Forward(ctx, datas("autograd.Apply", inputs))
 	if len(outs) == 0 {
 		panic(fmt.Sprintf("autograd.Apply: %s.Forward returned no outputs", name))
 	}

@@ -141,10 +141,47 @@ func gcCases() []gcCase {
 			return x[0].AsType(tensor.Float32).AsType(tensor.Float64).Mul(x[0])
 		}, &GradCheckOptions{Eps: 1e-2}},
 		{"Contiguous", "of a transposed view", gcTs(x34), func(x ...*Value) *Value { return x[0].T().Contiguous() }, nil},
-		{"Narrow", "Split and Chunk", gcTs(gcNormal(44, 5, 3)), func(x ...*Value) *Value {
+		{"Split", "Split and Chunk", gcTs(gcNormal(44, 5, 3)), func(x ...*Value) *Value {
 			s := x[0].Split(2, 0)
 			c := x[0].Chunk(3, 1)
 			return Cat([]*Value{s[2], s[0]}, 0).Sum().Add(c[1].Mul(c[2]).Sum())
+		}, nil},
+		{"Split", "SplitSizes, a piece unused", gcTs(gcNormal(83, 2, 7)), func(x ...*Value) *Value {
+			p := x[0].SplitSizes([]int{3, 1, 3}, -1)
+			return p[2].Mul(p[0])
+		}, nil},
+		{"Split", "Chunk of a computed value, pieces reused", gcTs(gcNormal(84, 6, 2)), func(x ...*Value) *Value {
+			p := x[0].Tanh().Chunk(3, 0)
+			return Cat([]*Value{p[1].Mul(p[1]), p[0], p[1]}, 1)
+		}, nil},
+		{"Unbind", "every row, stacked in another order", gcTs(x34), func(x ...*Value) *Value {
+			r := x[0].Unbind(0)
+			return Stack([]*Value{r[2], r[0].Mul(r[1]), r[0]}, 0)
+		}, nil},
+		{"Unbind", "last axis, some slices unused", gcTs(gcNormal(85, 2, 3, 4)), func(x ...*Value) *Value {
+			c := x[0].Unbind(-1)
+			return c[1].Mul(c[3].Exp())
+		}, nil},
+		{"Narrow", "overlapping ranges of one value", gcTs(gcNormal(86, 5, 3)), func(x ...*Value) *Value {
+			return x[0].Narrow(0, 0, 3).Mul(x[0].Narrow(0, 1, 3)).Add(x[0].Narrow(0, 2, 3))
+		}, nil},
+		{"Select", "every row, then Stack", gcTs(x34), func(x ...*Value) *Value {
+			rows := make([]*Value, x[0].Size(0))
+			for i := range rows {
+				rows[i] = x[0].Select(0, i).Tanh()
+			}
+			return Stack(rows, 1)
+		}, nil},
+		{"Slice", "a slice of a slice of a slice", gcTs(gcNormal(87, 6, 5)), func(x ...*Value) *Value {
+			return x[0].Narrow(0, 1, 5).Slice(1, 0, 5, 2).Select(0, 3).Mul(x[0].Narrow(0, 1, 5).Select(1, 1).Narrow(0, 1, 3))
+		}, nil},
+		{"Select", "a value used directly and through slices", gcTs(x34), func(x ...*Value) *Value {
+			direct := x[0].Mul(x[0]).Sum(0)
+			return direct.Add(x[0].Select(0, 1)).Mul(x[0].Narrow(0, 0, 2).Sum(0)).Add(x[0].Slice(1, 0, 4, 3).Sum().Expand(4))
+		}, nil},
+		{"Narrow", "slices of a computed value whose gradient is shared", gcTs(x34), func(x ...*Value) *Value {
+			y := x[0].MulScalar(2).Sin()
+			return Cat([]*Value{y.Narrow(0, 0, 2), y, y.Select(0, 2).Unsqueeze(0)}, 0)
 		}, nil},
 		{"Cat", "", gcTs(x34, gcNormal(45, 2, 4)), func(x ...*Value) *Value { return Cat([]*Value{x[0], x[1], x[0]}, 0) }, nil},
 		{"Stack", "", gcTs(x34, y34), func(x ...*Value) *Value { return Stack([]*Value{x[0], x[1]}, 1) }, nil},
@@ -160,6 +197,13 @@ func gcCases() []gcCase {
 		{"IndexSelect", "repeated indices", gcTs(gcNormal(58, 5, 3)), func(x ...*Value) *Value {
 			return x[0].IndexSelect(0, gcIdx([]int64{4, 1, 4, 0}, 4))
 		}, nil},
+		{"IndexSelect", "2-D index, repeated ids (an embedding lookup)", gcTs(gcNormal(79, 5, 3)), func(x ...*Value) *Value {
+			return x[0].IndexSelect(0, gcIdx([]int64{4, 1, 4, 0, 1, 4}, 2, 3))
+		}, nil},
+		{"IndexSelect", "2-D index along the last axis", gcTs(gcNormal(80, 2, 3, 4)), func(x ...*Value) *Value {
+			return x[0].IndexSelect(-1, gcIdx([]int64{3, 3, 0, 2}, 2, 2))
+		}, nil},
+		{"IndexSelect", "0-d index", gcTs(x34), func(x ...*Value) *Value { return x[0].IndexSelect(1, tensor.Scalar[int64](2)) }, nil},
 		{"IndexSelect", "axis 1", gcTs(x34), func(x ...*Value) *Value { return x[0].IndexSelect(1, gcIdx([]int64{3, 3, 0}, 3)) }, nil},
 		{"Gather", "", gcTs(x34), func(x ...*Value) *Value {
 			return x[0].Gather(1, gcIdx([]int64{0, 0, 3, 1, 2, 1}, 3, 2))
@@ -172,6 +216,9 @@ func gcCases() []gcCase {
 		}, nil},
 		{"IndexAdd", "", gcTs(gcNormal(63, 4, 3), gcNormal(64, 3, 3)), func(x ...*Value) *Value {
 			return x[0].IndexAdd(0, gcIdx([]int64{2, 0, 2}, 3), x[1])
+		}, nil},
+		{"IndexAdd", "2-D index", gcTs(gcNormal(81, 4, 3), gcNormal(82, 2, 2, 3)), func(x ...*Value) *Value {
+			return x[0].IndexAdd(0, gcIdx([]int64{3, 0, 3, 3}, 2, 2), x[1])
 		}, nil},
 		{"Where", "broadcast", gcTs(x34, gcNormal(65, 4)), func(x ...*Value) *Value {
 			return Where(gcIdx([]int64{1, 0, 0, 1}, 4), x[0], x[1])
@@ -188,13 +235,25 @@ func gcCases() []gcCase {
 			return CrossEntropy(x[0], gcIdx([]int64{1, 0, 4, 1}, 4))
 		}, nil},
 		{"CrossEntropy", "sum, ignore index, label smoothing", gcTs(gcNormal(67, 4, 5)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 4, 2}, 4), CrossEntropyOptions{Reduction: ReduceSum, IgnoreIndex: -100, LabelSmoothing: 0.2})
+			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 4, 2}, 4), CrossEntropyOptions{Reduction: ReductionSum, IgnoreIndex: new(int64(-100)), LabelSmoothing: 0.2})
 		}, nil},
 		{"CrossEntropy", "none, single example", gcTs(gcNormal(68, 5)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0], tensor.Scalar[int64](3), CrossEntropyOptions{Reduction: ReduceNone, IgnoreIndex: -100})
+			return CrossEntropyWith(x[0], tensor.Scalar[int64](3), CrossEntropyOptions{Reduction: ReductionNone})
+		}, nil},
+		{"CrossEntropy", "mean, class weights, ignore index, label smoothing", gcTs(gcNormal(71, 5, 4)), func(x ...*Value) *Value {
+			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 3, 0, 1}, 5), CrossEntropyOptions{Weight: gcPositive(72, 4), LabelSmoothing: 0.15})
+		}, nil},
+		{"CrossEntropy", "sum, class weights, class 0 ignored", gcTs(gcNormal(73, 4, 3)), func(x ...*Value) *Value {
+			return CrossEntropyWith(x[0], gcIdx([]int64{0, 2, 1, 0}, 4), CrossEntropyOptions{Reduction: ReductionSum, IgnoreIndex: new(int64(0)), Weight: gcPositive(74, 3)})
+		}, nil},
+		{"CrossEntropy", "none, class weights, label smoothing", gcTs(gcNormal(75, 3, 4)), func(x ...*Value) *Value {
+			return CrossEntropyWith(x[0], gcIdx([]int64{3, 0, 3}, 3), CrossEntropyOptions{Reduction: ReductionNone, Weight: gcPositive(76, 4), LabelSmoothing: 0.3})
+		}, nil},
+		{"CrossEntropy", "mean, single example, class weights, label smoothing", gcTs(gcNormal(77, 4)), func(x ...*Value) *Value {
+			return CrossEntropyWith(x[0], tensor.Scalar[int64](2), CrossEntropyOptions{Weight: gcPositive(78, 4), LabelSmoothing: 0.1})
 		}, nil},
 		{"CrossEntropy", "none, of a view", gcTs(gcNormal(69, 5, 3)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0].T(), gcIdx([]int64{0, 4, 2}, 3), CrossEntropyOptions{Reduction: ReduceNone, IgnoreIndex: -100})
+			return CrossEntropyWith(x[0].T(), gcIdx([]int64{0, 4, 2}, 3), CrossEntropyOptions{Reduction: ReductionNone})
 		}, nil},
 	}
 }

@@ -69,6 +69,7 @@ type node struct {
 	saved    []savedTensor
 	owned    []*tensor.Tensor // temporaries that only this node references
 	custom   bool             // a user Function: never take over the tensors it returns
+	region   regionFunc       // for a slicing operation: see regionFunc
 	released bool
 	site     string // where the op was called from, in anomaly mode
 	visit    uint64 // backward pass that last visited this node
@@ -80,6 +81,14 @@ type node struct {
 	gradBuf  [1]*tensor.Tensor
 	savedBuf [2]savedTensor
 }
+
+// regionFunc returns, for an operation that picks part of its only input (Narrow, Slice,
+// Select), that part of a tensor of the input's shape (a view). The backward function of such
+// an operation returns the gradient of the picked part only, and the engine adds it into that
+// region of the input's gradient: the full-size gradient is allocated once, when the first
+// gradient for the input arrives, so a slice's backward costs what the slice costs, however
+// many slices of one input are taken.
+type regionFunc func(*tensor.Tensor) *tensor.Tensor
 
 type outMeta struct {
 	shape tensor.Shape
@@ -389,7 +398,9 @@ func runNode(n *node) {
 		if g == nil || !n.needs[i] {
 			continue
 		}
-		checkGradShape(n, i, g)
+		if n.region == nil {
+			checkGradShape(n, i, g)
+		}
 		if n.custom || taken[g] {
 			give[i] = g.Alias()
 		} else {
@@ -405,6 +416,10 @@ func runNode(n *node) {
 			checkFinite(g, fmt.Sprintf("the backward pass of %s produced %%s in the gradient of input %d%s", n.op.name, i, n.siteSuffix()))
 		}
 		in := n.inputs[i]
+		if n.region != nil {
+			routeRegion(n, in, g)
+			continue
+		}
 		if in.node == nil {
 			accumulateLeaf(in, g)
 			continue
@@ -480,6 +495,58 @@ func accumulateLeaf(v *Value, g *tensor.Tensor) {
 	}
 	old := v.grad
 	v.grad = old.Add(g)
+	g.Release()
+}
+
+// routeRegion adds g, the gradient of the part of input in that slicing node n picked, into
+// that region of in's gradient (and of its Grad, for a value with RetainGrad), taking over g.
+func routeRegion(n *node, in *Value, g *tensor.Tensor) {
+	if in.node == nil {
+		accumulateLeafRegion(n, in, g)
+		return
+	}
+	if in.retainGrad {
+		accumulateLeafRegion(n, in, g.Alias())
+	}
+	slot := &in.node.grads[in.out]
+	switch s := *slot; {
+	case s == nil:
+		*slot = tensor.Zeros(in.data.Shape(), in.data.DType(), tensor.On(in.data.Device()))
+		copyRegion(n, *slot, g, true)
+		return
+	case !s.Exclusive(): // shared with another slot or a view: write to a copy
+		*slot = s.Clone()
+		s.Release()
+	}
+	copyRegion(n, *slot, g, false)
+}
+
+// accumulateLeafRegion is routeRegion's counterpart of accumulateLeaf: the leaf's gradient
+// always owns its memory, so a shared one is copied first (and left to whoever shares it).
+func accumulateLeafRegion(n *node, v *Value, g *tensor.Tensor) {
+	fresh := v.grad == nil
+	switch {
+	case fresh:
+		v.grad = tensor.Zeros(v.data.Shape(), v.data.DType(), tensor.On(v.data.Device()))
+	case !v.grad.Exclusive():
+		v.grad = v.grad.Clone()
+	}
+	copyRegion(n, v.grad, g, fresh)
+}
+
+// copyRegion adds g into n's region of dst (copies it, when dst is known to be zero there)
+// and releases g.
+func copyRegion(n *node, dst, g *tensor.Tensor, zero bool) {
+	r := n.region(dst)
+	if !r.Shape().Equal(g.Shape()) || r.DType() != g.DType() {
+		panic(fmt.Sprintf("autograd: backward of %s returned a gradient of shape %v (%s) for a region of shape %v (%s)", n.op.name, g.Shape(), g.DType(), r.Shape(), r.DType()))
+	}
+	if zero {
+		r.CopyFrom(g)
+	} else {
+		r.AddInPlace(g)
+	}
+	r.Release()
 	g.Release()
 }
 

@@ -14,8 +14,11 @@ var (
 	opMaskedFill  = register("MaskedFill")
 )
 
-// MatMul returns a @ b with torch.matmul's rules (see tensor.MatMul).
+// MatMul returns a @ b with torch.matmul's rules (see tensor.MatMul). It panics with a
+// *tensor.Error if a or b is nil or the shapes are not aligned.
 func MatMul(a, b *Value) *Value {
+	checkValue("autograd.MatMul", "first operand", a)
+	checkValue("autograd.MatMul", "second operand", b)
 	out := tensor.MatMul(a.data, b.data)
 	n := newNode2(opMatMul, a, b)
 	if n == nil {
@@ -94,9 +97,15 @@ func matmulGrads(needA, needB bool, g, a, b *tensor.Tensor) []*tensor.Tensor {
 	return list(ga, gb)
 }
 
-// IndexSelect returns the slices of v at positions idx (1-D Int64) along axis: the embedding
-// lookup. The gradient adds each output slice back at its index.
+// IndexSelect returns the slices of v at positions idx (Int64, of any shape) along axis: the
+// embedding lookup. The result has shape v.shape[:axis] + idx.shape + v.shape[axis+1:] (see
+// tensor.Tensor.IndexSelect), so a [batch, length] tensor of ids picks a [batch, length, dim]
+// block of rows from a [vocab, dim] table. The gradient adds each output slice back at its
+// index. It panics with a *tensor.Error if v or idx is nil.
 func (v *Value) IndexSelect(axis int, idx *tensor.Tensor) *Value {
+	const name = "autograd.IndexSelect"
+	checkValue(name, "value", v)
+	checkTensor(name, "index tensor", idx)
 	out := v.data.IndexSelect(axis, idx)
 	n := newNode1(opIndexSelect, v)
 	if n == nil {
@@ -104,9 +113,6 @@ func (v *Value) IndexSelect(axis int, idx *tensor.Tensor) *Value {
 	}
 	ix := n.save(idx)
 	in, dt, dev := v.data.Shape(), v.data.DType(), v.data.Device()
-	if idx.NDim() == 0 {
-		ix = n.own(idx.Reshape(1))
-	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		z := tensor.Zeros(in, dt, tensor.On(dev))
 		return list(z.IndexAddInPlace(axis, ix, g[0]))
@@ -114,8 +120,10 @@ func (v *Value) IndexSelect(axis int, idx *tensor.Tensor) *Value {
 }
 
 // Gather picks elements of v along axis at idx (see tensor.Tensor.Gather); the gradient is
-// scattered back and added.
+// scattered back and added. It panics with a *tensor.Error if v or idx is nil.
 func (v *Value) Gather(axis int, idx *tensor.Tensor) *Value {
+	checkValue("autograd.Gather", "value", v)
+	checkTensor("autograd.Gather", "index tensor", idx)
 	out := v.data.Gather(axis, idx)
 	n := newNode1(opGather, v)
 	if n == nil {
@@ -130,8 +138,12 @@ func (v *Value) Gather(axis int, idx *tensor.Tensor) *Value {
 }
 
 // ScatterAdd returns v with src added at the positions idx names along axis (see
-// tensor.Tensor.ScatterAdd).
+// tensor.Tensor.ScatterAdd). It panics with a *tensor.Error if v, idx or src is nil.
 func (v *Value) ScatterAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
+	const name = "autograd.ScatterAdd"
+	checkValue(name, "value", v)
+	checkTensor(name, "index tensor", idx)
+	checkValue(name, "source", src)
 	out := v.data.ScatterAdd(axis, idx, src.data)
 	n := newNode2(opScatterAdd, v, src)
 	if n == nil {
@@ -170,8 +182,14 @@ func (v *Value) ScatterAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
 	}, out)
 }
 
-// IndexAdd returns v with src added at positions idx (1-D Int64) along axis.
+// IndexAdd returns v with src added at positions idx (Int64, of any shape) along axis; src
+// has the shape IndexSelect would return, v.shape[:axis] + idx.shape + v.shape[axis+1:] (see
+// tensor.Tensor.IndexAddInPlace). It panics with a *tensor.Error if v, idx or src is nil.
 func (v *Value) IndexAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
+	const name = "autograd.IndexAdd"
+	checkValue(name, "value", v)
+	checkTensor(name, "index tensor", idx)
+	checkValue(name, "source", src)
 	out := v.data.IndexAdd(axis, idx, src.data)
 	n := newNode2(opIndexAdd, v, src)
 	if n == nil {
@@ -191,8 +209,13 @@ func (v *Value) IndexAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
 }
 
 // Where returns x where cond is nonzero and y elsewhere, broadcasting all three. cond is a
-// tensor (a mask of any dtype), not differentiated.
+// tensor (a mask of any dtype), not differentiated. It panics with a *tensor.Error if an
+// argument is nil or the shapes do not broadcast.
 func Where(cond *tensor.Tensor, x, y *Value) *Value {
+	const name = "autograd.Where"
+	checkTensor(name, "condition", cond)
+	checkValue(name, "x", x)
+	checkValue(name, "y", y)
 	out := tensor.Where(cond, x.data, y.data)
 	n := newNode2(opWhere, x, y)
 	if n == nil {
@@ -216,8 +239,10 @@ func Where(cond *tensor.Tensor, x, y *Value) *Value {
 }
 
 // MaskedFill returns v with value wherever mask (broadcast to v's shape) is nonzero; no
-// gradient flows to the filled positions.
+// gradient flows to the filled positions. It panics with a *tensor.Error if v or mask is nil.
 func (v *Value) MaskedFill(mask *tensor.Tensor, value float64) *Value {
+	checkValue("autograd.MaskedFill", "value", v)
+	checkTensor("autograd.MaskedFill", "mask", mask)
 	out := v.data.MaskedFill(mask, value)
 	n := newNode1(opMaskedFill, v)
 	if n == nil {

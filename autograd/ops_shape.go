@@ -19,6 +19,8 @@ var (
 	opContiguous = register("Contiguous")
 	opClone      = register("Clone")
 	opAsType     = register("AsType")
+	opUnbind     = register("Unbind")
+	opSplit      = register("Split")
 	opCat        = register("Cat")
 	opStack      = register("Stack")
 )
@@ -91,44 +93,117 @@ func (v *Value) Permute(dims ...int) *Value {
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Permute(inv...)) }, out)
 }
 
-// scatterInto records an operation that picks part of its input (Narrow, Slice, Select): the
-// gradient is zero except in the picked part, where it is the output gradient. region returns
-// the picked part of a tensor of the input's shape.
-func (v *Value) scatterInto(op *opInfo, out *tensor.Tensor, region func(*tensor.Tensor) *tensor.Tensor) *Value {
+// pick records an operation that picks part of v (Narrow, Slice, Select). Its backward passes
+// the output gradient on as it is, and the engine adds it into region(gradient of v) (see
+// regionFunc): no gradient of v's full size is made per slice.
+func (v *Value) pick(op *opInfo, out *tensor.Tensor, region regionFunc) *Value {
 	n := newNode1(op, v)
 	if n == nil {
 		return constant(out)
 	}
-	in, dt, dev := v.data.Shape(), v.data.DType(), v.data.Device()
-	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
-		z := tensor.Zeros(in, dt, tensor.On(dev))
-		r := region(z)
-		r.CopyFrom(g[0])
-		r.Release()
-		return list(z)
-	}, out)
+	n.region = region
+	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0]) }, out)
 }
 
-// Narrow returns the slice [start, start+length) of dimension axis.
+// Narrow returns the slice [start, start+length) of dimension axis (a view of v's data). Its
+// backward costs what the slice costs. It panics with a *tensor.Error if v is nil or the
+// slice is out of range.
 func (v *Value) Narrow(axis, start, length int) *Value {
-	return v.scatterInto(opNarrow, v.data.Narrow(axis, start, length), func(t *tensor.Tensor) *tensor.Tensor {
+	checkValue("autograd.Narrow", "value", v)
+	return v.pick(opNarrow, v.data.Narrow(axis, start, length), func(t *tensor.Tensor) *tensor.Tensor {
 		return t.Narrow(axis, start, length)
 	})
 }
 
 // Slice returns elements start, start+step, ... before end of dimension axis (see
-// tensor.Tensor.Slice).
+// tensor.Tensor.Slice), a view of v's data. Its backward costs what the slice costs. It
+// panics with a *tensor.Error if v is nil or the slice is out of range.
 func (v *Value) Slice(axis, start, end, step int) *Value {
-	return v.scatterInto(opSlice, v.data.Slice(axis, start, end, step), func(t *tensor.Tensor) *tensor.Tensor {
+	checkValue("autograd.Slice", "value", v)
+	return v.pick(opSlice, v.data.Slice(axis, start, end, step), func(t *tensor.Tensor) *tensor.Tensor {
 		return t.Slice(axis, start, end, step)
 	})
 }
 
-// Select returns the slice at index i of dimension axis, without that dimension.
+// Select returns the slice at index i of dimension axis, without that dimension (a view of
+// v's data). Its backward costs what the slice costs; to take every slice, Unbind records one
+// operation instead of one per slice. It panics with a *tensor.Error if v is nil or i is out
+// of range.
 func (v *Value) Select(axis, i int) *Value {
-	return v.scatterInto(opSelect, v.data.Select(axis, i), func(t *tensor.Tensor) *tensor.Tensor {
+	checkValue("autograd.Select", "value", v)
+	return v.pick(opSelect, v.data.Select(axis, i), func(t *tensor.Tensor) *tensor.Tensor {
 		return t.Select(axis, i)
 	})
+}
+
+// Unbind removes dimension axis and returns every slice along it, like torch.unbind: out[i]
+// is v.Select(axis, i), a view of v's data. It records one operation for all of them, whose
+// backward stacks the slices' gradients (zeros for those that received none). It panics with a
+// *tensor.Error if v is nil, 0-d, or axis is out of range.
+func (v *Value) Unbind(axis int) []*Value {
+	const name = "autograd.Unbind"
+	checkValue(name, "value", v)
+	nd := v.data.NDim()
+	if nd == 0 {
+		panicf(name, "cannot unbind a 0-d value")
+	}
+	if axis < -nd || axis >= nd {
+		panicf(name, "axis %d out of range for %d dimensions", axis, nd)
+	}
+	if axis < 0 {
+		axis += nd
+	}
+	outs := make([]*tensor.Tensor, v.data.Size(axis))
+	for i := range outs {
+		outs[i] = v.data.Select(axis, i)
+	}
+	if len(outs) == 0 {
+		return []*Value{}
+	}
+	n := newNode1(opUnbind, v)
+	if n == nil {
+		return n.finish(nil, outs...)
+	}
+	return n.finish(func(g []*tensor.Tensor) []*tensor.Tensor { return list(tensor.Stack(g, axis)) }, outs...)
+}
+
+// splitNode records the cutting of v into parts (views of v's data, in order along axis) as
+// one operation, whose backward concatenates the parts' gradients (zeros for those that
+// received none).
+func (v *Value) splitNode(parts []*tensor.Tensor, axis int) []*Value {
+	n := newNode1(opSplit, v)
+	if n == nil {
+		return n.finish(nil, parts...)
+	}
+	if axis < 0 {
+		axis += v.data.NDim()
+	}
+	return n.finish(func(g []*tensor.Tensor) []*tensor.Tensor { return list(tensor.Cat(g, axis)) }, parts...)
+}
+
+// Split cuts v along axis into pieces of size each (the last may be smaller), like
+// torch.split: views of v's data, recorded as one operation. It panics with a *tensor.Error if
+// v is nil, size is not positive or axis is out of range.
+func (v *Value) Split(size, axis int) []*Value {
+	checkValue("autograd.Split", "value", v)
+	return v.splitNode(v.data.Split(size, axis), axis)
+}
+
+// SplitSizes cuts v along axis into pieces of the given sizes, which must add up to the size
+// of that dimension, like torch.split with a list: views of v's data, recorded as one
+// operation. It panics with a *tensor.Error if v is nil, the sizes do not fit or axis is out
+// of range.
+func (v *Value) SplitSizes(sizes []int, axis int) []*Value {
+	checkValue("autograd.SplitSizes", "value", v)
+	return v.splitNode(v.data.SplitSizes(sizes, axis), axis)
+}
+
+// Chunk cuts v along axis into at most n pieces of equal size (the last may be smaller), like
+// torch.chunk: views of v's data, recorded as one operation. It panics with a *tensor.Error if
+// v is nil, n is not positive or axis is out of range.
+func (v *Value) Chunk(n, axis int) []*Value {
+	checkValue("autograd.Chunk", "value", v)
+	return v.splitNode(v.data.Chunk(n, axis), axis)
 }
 
 // Expand broadcasts size-1 dimensions to the given shape (-1 keeps a size) without copying.
@@ -184,40 +259,22 @@ func (v *Value) AsType(dt tensor.DType) *Value {
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].AsType(from)) }, out)
 }
 
-// Split cuts v along axis into pieces of size each (the last may be smaller).
-func (v *Value) Split(size, axis int) []*Value {
-	parts := v.data.Split(size, axis)
-	out := make([]*Value, len(parts))
-	off := 0
-	for i, p := range parts {
-		l := p.Size(axis)
-		p.Release()
-		out[i] = v.Narrow(axis, off, l)
-		off += l
-	}
-	return out
-}
-
-// Chunk cuts v along axis into at most n pieces of equal size (the last may be smaller).
-func (v *Value) Chunk(n, axis int) []*Value {
-	d := v.Size(axis)
-	if n <= 0 {
-		v.data.Chunk(n, axis) // panics with the tensor package's message
-	}
-	return v.Split(max(1, (d+n-1)/n), axis)
-}
-
-func datas(vs []*Value) []*tensor.Tensor {
+// datas returns the values' data; it panics with a *tensor.Error for op if one is nil.
+func datas(op string, vs []*Value) []*tensor.Tensor {
 	ts := make([]*tensor.Tensor, len(vs))
 	for i, v := range vs {
+		if v == nil || v.data == nil {
+			checkValue(op, fmt.Sprintf("value %d", i), v)
+		}
 		ts[i] = v.data
 	}
 	return ts
 }
 
-// Cat concatenates values along axis.
+// Cat concatenates values along axis. It panics with a *tensor.Error if a value is nil or the
+// shapes do not fit.
 func Cat(vs []*Value, axis int) *Value {
-	out := tensor.Cat(datas(vs), axis)
+	out := tensor.Cat(datas("autograd.Cat", vs), axis)
 	n := newNode(opCat, vs...)
 	if n == nil {
 		return constant(out)
@@ -238,9 +295,10 @@ func Cat(vs []*Value, axis int) *Value {
 	}, out)
 }
 
-// Stack joins values of one shape along a new dimension at axis.
+// Stack joins values of one shape along a new dimension at axis. It panics with a
+// *tensor.Error if a value is nil or the shapes differ.
 func Stack(vs []*Value, axis int) *Value {
-	out := tensor.Stack(datas(vs), axis)
+	out := tensor.Stack(datas("autograd.Stack", vs), axis)
 	n := newNode(opStack, vs...)
 	if n == nil {
 		return constant(out)

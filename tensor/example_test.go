@@ -90,7 +90,8 @@ func ExampleTensor_MaxAlong() {
 	// [5 7] [1 0] int64
 }
 
-// IndexSelect picks rows of a table: an embedding lookup.
+// IndexSelect picks rows of a table: an embedding lookup. Ids of shape [batch, length] give
+// a [batch, length, dim] block.
 func ExampleTensor_IndexSelect() {
 	table := tensor.From([]float32{
 		0, 0, // row 0
@@ -101,8 +102,12 @@ func ExampleTensor_IndexSelect() {
 	ids := tensor.From([]int64{3, 0, 3})
 	emb := table.IndexSelect(0, ids)
 	fmt.Println(emb.Shape(), emb.Float32s())
+	batch := tensor.From([]int64{3, 0, 2, 2}, 2, 2)
+	block := table.IndexSelect(0, batch)
+	fmt.Println(block.Shape(), block.Float32s())
 	// Output:
 	// [3 2] [3 9 0 0 3 9]
+	// [2 2 2] [3 9 0 0 2 4 2 4]
 }
 
 // Cat joins tensors along an existing axis; Stack along a new one.

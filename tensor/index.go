@@ -8,60 +8,92 @@ func checkIndexTensor(name string, idx *Tensor) {
 	}
 }
 
-// IndexSelect returns the slices of t at positions idx along axis: the result has t's shape
-// with that dimension replaced by len(idx), and result[..., i, ...] = t[..., idx[i], ...].
-// This is the embedding lookup. idx is a 1-D (or 0-d) Int64 tensor; an index out of range
-// panics.
+// indexedShape returns the shape of IndexSelect's result, and of IndexAddInPlace's source:
+// t's shape with dimension axis replaced by idx's shape (by [1] for a 0-d idx).
+func indexedShape(t, idx *Tensor, axis int) []int {
+	is := idx.layout.Shape
+	if len(is) == 0 {
+		is = []int{1}
+	}
+	shape := make([]int, 0, len(t.layout.Shape)-1+len(is))
+	shape = append(shape, t.layout.Shape[:axis]...)
+	shape = append(shape, is...)
+	return append(shape, t.layout.Shape[axis+1:]...)
+}
+
+// flatShape returns t's shape with dimension axis replaced by n: the shape the device kernels
+// see, which take 1-D indices.
+func flatShape(t *Tensor, axis, n int) []int {
+	shape := slices.Clone(t.layout.Shape)
+	shape[axis] = n
+	return shape
+}
+
+// IndexSelect returns the slices of t at positions idx along axis, the embedding lookup:
+// result[..., i₁, ..., iₖ, ...] = t[..., idx[i₁, ..., iₖ], ...]. idx is an Int64 tensor of any
+// shape, and the result has shape t.shape[:axis] + idx.shape + t.shape[axis+1:], as with
+// torch.embedding (for axis 0) and NumPy's take; for a 1-D idx that is torch.index_select. A
+// 0-d idx is one index, and the dimension is kept with size 1, as torch.index_select does.
+// The result is a new contiguous tensor. It panics if axis is out of range, idx is not Int64,
+// or an index is outside [0, t.Size(axis)).
 func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 	const name = "tensor.IndexSelect"
 	st := t.live(name)
 	checkDevice(name, t, idx)
 	checkIndexTensor(name, idx)
-	if idx.NDim() > 1 {
-		panicf(name, "indices must be 1-D, got shape %s", shapeStr(idx.layout.Shape))
-	}
-	il := idx.layout
-	if il.NDim() == 0 {
-		il = Layout{Shape: []int{1}, Strides: []int{1}, Offset: il.Offset}
-	}
 	axis = normAxis(name, axis, len(t.layout.Shape))
-	shape := slices.Clone(t.layout.Shape)
-	shape[axis] = il.Shape[0]
-	out := alloc(st.dev, st.buf.DType(), shape)
-	st.dev.IndexSelect(out.strided(), t.strided(), Strided{idx.st.buf, il}, axis)
-	keep(t, idx)
+	flat := idx
+	if idx.NDim() != 1 { // the kernel takes 1-D indices: a view, or a copy if idx's strides need one
+		flat = idx.Reshape(-1)
+		defer flat.Release()
+	}
+	out := alloc(st.dev, st.buf.DType(), flatShape(t, axis, flat.layout.Shape[0]))
+	st.dev.IndexSelect(out.strided(), t.strided(), flat.strided(), axis)
+	keep(t, flat)
+	if idx.NDim() > 1 {
+		// A view of the contiguous result with idx's dimensions in place of the flat one.
+		out.layout = ContiguousLayout(indexedShape(t, idx, axis))
+	}
 	return out
 }
 
-// IndexAddInPlace adds src into t at positions idx along axis, t[..., idx[i], ...] +=
-// src[..., i, ...], and returns t. Repeated indices accumulate. src has t's shape with that
-// dimension replaced by len(idx).
+// IndexAddInPlace adds src into t at positions idx along axis, t[..., idx[i₁, ..., iₖ], ...] +=
+// src[..., i₁, ..., iₖ, ...], and returns t: the reverse of IndexSelect, and its gradient.
+// Repeated indices accumulate. idx is an Int64 tensor of any shape (a 0-d idx is one index)
+// and src has IndexSelect's result shape, t.shape[:axis] + idx.shape + t.shape[axis+1:]
+// (with a dimension of size 1 for a 0-d idx); for a 1-D idx that is torch.index_add_. It
+// panics if the shapes do not fit, dtypes or devices differ, idx is not Int64, an index is
+// out of range, or t is expanded.
 func (t *Tensor) IndexAddInPlace(axis int, idx, src *Tensor) *Tensor {
 	const name = "tensor.IndexAddInPlace"
 	checkSame(name, t, src)
 	checkDevice(name, t, idx)
 	checkIndexTensor(name, idx)
 	t.checkWritable(name)
-	if idx.NDim() != 1 {
-		panicf(name, "indices must be 1-D, got shape %s", shapeStr(idx.layout.Shape))
-	}
 	axis = normAxis(name, axis, len(t.layout.Shape))
-	want := slices.Clone(t.layout.Shape)
-	want[axis] = idx.layout.Shape[0]
-	if !slices.Equal(want, src.layout.Shape) {
-		panicf(name, "source of shape %s does not fit %s with %d indices along axis %d (want %s)", shapeStr(src.layout.Shape), shapeStr(t.layout.Shape), idx.layout.Shape[0], axis, shapeStr(want))
+	if want := indexedShape(t, idx, axis); !slices.Equal(want, src.layout.Shape) {
+		panicf(name, "source of shape %s does not fit %s with indices of shape %s along axis %d (want %s)", shapeStr(src.layout.Shape), shapeStr(t.layout.Shape), shapeStr(idx.layout.Shape), axis, shapeStr(want))
+	}
+	flat := idx
+	if idx.NDim() != 1 {
+		// The kernel takes 1-D indices and a source with one dimension for them: views when
+		// the strides allow, copies otherwise.
+		flat = idx.Reshape(-1)
+		defer flat.Release()
+		src = src.Reshape(flatShape(t, axis, flat.layout.Shape[0])...)
+		defer src.Release()
 	}
 	if src.st == t.st {
 		src = src.Clone()
 		defer src.Release()
 	}
-	if idx.st == t.st { // indices read from the receiver: read them before writing
-		idx = idx.Clone()
-		defer idx.Release()
+	if flat.st == t.st { // indices read from the receiver: read them before writing
+		flat = flat.Clone()
+		defer flat.Release()
 	}
-	t.st.dev.IndexAdd(t.strided(), src.strided(), idx.strided(), axis)
+	t.st.dev.IndexAdd(t.strided(), src.strided(), flat.strided(), axis)
 	t.bumpVersion()
-	keep(t, idx, src)
+	keep(t, flat, src)
 	return t
 }
 

@@ -37,6 +37,72 @@ func TestOpsIndexSelect(t *testing.T) {
 	assert.Equal(t, 0.0, a.At(0, 0))
 }
 
+// TestOpsIndexSelectND checks indices of any shape against the 1-D path (itself checked against
+// torch.index_select in ops.json): the N-d result is the 1-D result of the flattened indices with
+// the indexed dimension split into the index's shape.
+func TestOpsIndexSelectND(t *testing.T) {
+	a := From(opsSeq(24), 2, 3, 4) // a[i][j][k] = 12i+4j+k
+	cases := []struct {
+		name string
+		axis int
+		idx  *Tensor
+		want Shape
+	}{
+		{"axis 0, [2 2]", 0, From([]int64{1, 0, 1, 1}, 2, 2), Shape{2, 2, 3, 4}},
+		{"axis 1, [2 3]", 1, From([]int64{2, 0, 2, 1, 1, 0}, 2, 3), Shape{2, 2, 3, 4}},
+		{"axis -1, [3 1 2]", -1, From([]int64{3, 0, 1, 1, 2, 3}, 3, 1, 2), Shape{2, 3, 3, 1, 2}},
+		{"transposed index (copied to flatten)", 1, From([]int64{0, 1, 2, 2, 1, 0}, 2, 3).T(), Shape{2, 3, 2, 4}},
+		{"expanded index", 2, From([]int64{3, 1}).Expand(3, 2), Shape{2, 3, 3, 2}},
+		{"empty index [2 0]", 1, Zeros(Shape{2, 0}, Int64), Shape{2, 2, 0, 4}},
+	}
+	for _, c := range cases {
+		got := a.IndexSelect(c.axis, c.idx)
+		assert.Equal(t, c.want, got.Shape(), c.name)
+		assert.True(t, got.IsContiguous(), c.name)
+		flat := a.IndexSelect(c.axis, c.idx.Reshape(-1))
+		assert.Equal(t, flat.Float64s(), got.Float64s(), c.name)
+	}
+	// One element by hand: a[1][idx[1][0]][2] with idx [[2 0 2] [1 1 0]] is a[1][1][2] = 18.
+	assert.Equal(t, 18.0, a.IndexSelect(1, From([]int64{2, 0, 2, 1, 1, 0}, 2, 3)).At(1, 1, 0, 2))
+	// The embedding lookup of a [batch, length] id tensor.
+	table := From([]float32{0, 1, 10, 11, 20, 21}, 3, 2)
+	emb := table.IndexSelect(0, From([]int64{2, 0, 1, 1, 2, 2}, 2, 3))
+	opsRequireShape(t, emb, 2, 3, 2)
+	assert.Equal(t, []float32{20, 21, 0, 1, 10, 11, 10, 11, 20, 21, 20, 21}, emb.Float32s())
+}
+
+// TestOpsIndexAddND checks IndexAddInPlace with indices of any shape against the 1-D path on
+// the flattened indices and source, and that it is the reverse of IndexSelect.
+func TestOpsIndexAddND(t *testing.T) {
+	idx := From([]int64{2, 0, 2, 1, 2, 2}, 2, 3) // row 2 four times, 1 once, 0 once
+	src := From(opsSeq(2*2*3*4), 2, 2, 3, 4)     // t.shape[:1] + [2 3] + t.shape[2:] for t [2 3 4]
+	got := Zeros(Shape{2, 3, 4}, Float64).IndexAddInPlace(1, idx, src)
+	want := Zeros(Shape{2, 3, 4}, Float64).IndexAddInPlace(1, idx.Reshape(6), src.Reshape(2, 6, 4))
+	assert.Equal(t, want.Float64s(), got.Float64s())
+	// src[0][0][0][0] = 0, src[0][0][2][0] = 8, src[0][1][1][0] = 16, src[0][1][2][0] = 20 all go
+	// to t[0][2][0].
+	assert.Equal(t, 0.0+8+16+20, got.At(0, 2, 0))
+	// A non-contiguous source (copied to merge the index dimensions) and index.
+	srcT := From(opsSeq(2*2*3*4), 4, 3, 2, 2).Permute(3, 2, 1, 0) // shape [2 2 3 4]
+	idxT := From([]int64{2, 1, 0, 2, 2, 2}, 3, 2).T()
+	got = Zeros(Shape{2, 3, 4}, Float64).IndexAddInPlace(1, idxT, srcT)
+	want = Zeros(Shape{2, 3, 4}, Float64).IndexAddInPlace(1, idxT.Contiguous().Reshape(6), srcT.Contiguous().Reshape(2, 6, 4))
+	assert.Equal(t, want.Float64s(), got.Float64s())
+	// The reverse of IndexSelect: <IndexSelect(x), g> = <x, IndexAdd(g)> for every x and g.
+	x := From(opsRandF32(43, 24, -1, 1), 2, 3, 4)
+	g := From(opsRandF32(44, 48, -1, 1), 2, 2, 3, 4)
+	lhs := x.IndexSelect(1, idx).Mul(g).Sum().Item()
+	rhs := x.Mul(Zeros(Shape{2, 3, 4}).IndexAddInPlace(1, idx, g)).Sum().Item()
+	assert.InDelta(t, lhs, rhs, 1e-5*48) // float32 sums of 48 terms of size at most 1
+	// A 0-d index with a size-1 source dimension, and a source that views the receiver.
+	r := From([]float64{1, 2, 3, 4}, 2, 2)
+	r.IndexAddInPlace(0, Scalar[int64](1), r.Narrow(0, 0, 1))
+	assert.Equal(t, []float64{1, 2, 4, 6}, r.Float64s())
+	c := From([]float64{1, 2, 3, 4}, 4)
+	c.IndexAddInPlace(0, From([]int64{0, 1}, 1, 2), c.Narrow(0, 2, 2).Reshape(1, 2))
+	assert.Equal(t, []float64{4, 6, 3, 4}, c.Float64s())
+}
+
 func TestOpsGather(t *testing.T) {
 	// torch.gather's documentation example.
 	x := From([]float32{1, 2, 3, 4}, 2, 2)
@@ -136,7 +202,7 @@ func TestOpsIndexErrors(t *testing.T) {
 		{"tensor.IndexSelect: index 3 out of range for dimension of size 3", func() { a.IndexSelect(0, i64(0, 3)) }},
 		{"tensor.IndexSelect: index -1 out of range for dimension of size 4", func() { a.IndexSelect(1, i64(-1)) }},
 		{"tensor.IndexSelect: indices must be int64, got float32 of shape [2]", func() { a.IndexSelect(0, Zeros(Shape{2})) }},
-		{"tensor.IndexSelect: indices must be 1-D, got shape [1 2]", func() { a.IndexSelect(0, Zeros(Shape{1, 2}, Int64)) }},
+		{"tensor.IndexSelect: index 4 out of range for dimension of size 4", func() { a.IndexSelect(1, From([]int64{0, 1, 4, 2}, 2, 2)) }},
 		{"tensor.IndexSelect: axis 2 out of range for 2 dimensions", func() { a.IndexSelect(2, i64(0)) }},
 		{"tensor.Gather: index 4 out of range for dimension of size 4", func() { a.Gather(1, From([]int64{0, 4}, 1, 2)) }},
 		{"tensor.Gather: index -2 out of range for dimension of size 3", func() { a.Gather(0, From([]int64{-2}, 1, 1)) }},
@@ -154,8 +220,12 @@ func TestOpsIndexErrors(t *testing.T) {
 		}},
 		{"tensor.IndexAdd: index 5 out of range for dimension of size 3", func() { a.IndexAdd(0, i64(5), Ones(Shape{1, 4})) }},
 		{"tensor.IndexAdd: index -1 out of range for dimension of size 3", func() { a.IndexAdd(0, i64(0, -1), Ones(Shape{2, 4})) }},
-		{"tensor.IndexAddInPlace: source of shape [3 4] does not fit [3 4] with 2 indices along axis 0 (want [2 4])", func() { a.IndexAdd(0, i64(0, 1), Ones(Shape{3, 4})) }},
-		{"tensor.IndexAddInPlace: indices must be 1-D, got shape []", func() { a.IndexAdd(0, Scalar[int64](0), Ones(Shape{1, 4})) }},
+		{"tensor.IndexAddInPlace: source of shape [3 4] does not fit [3 4] with indices of shape [2] along axis 0 (want [2 4])", func() { a.IndexAdd(0, i64(0, 1), Ones(Shape{3, 4})) }},
+		{"tensor.IndexAddInPlace: source of shape [4 4] does not fit [3 4] with indices of shape [2 2] along axis 0 (want [2 2 4])", func() {
+			a.IndexAdd(0, From([]int64{0, 1, 2, 0}, 2, 2), Ones(Shape{4, 4}))
+		}},
+		{"tensor.IndexAddInPlace: source of shape [4] does not fit [3 4] with indices of shape [] along axis 0 (want [1 4])", func() { a.IndexAdd(0, Scalar[int64](0), Ones(Shape{4})) }},
+		{"tensor.IndexAdd: index 3 out of range for dimension of size 3", func() { a.IndexAdd(0, From([]int64{0, 3}, 1, 2), Ones(Shape{1, 2, 4})) }},
 		{"tensor.IndexAddInPlace: indices must be int64, got float32 of shape [1]", func() { a.IndexAdd(0, Zeros(Shape{1}), Ones(Shape{1, 4})) }},
 		{"tensor.IndexAddInPlace: dtypes differ: float32 [3 4] and int64 [1 4]", func() { a.IndexAdd(0, i64(0), Ones(Shape{1, 4}, Int64)) }},
 		{"tensor.IndexAddInPlace: axis 2 out of range for 2 dimensions", func() { a.IndexAdd(2, i64(0), Ones(Shape{3, 1})) }},

@@ -33,8 +33,8 @@ x @ W.T + b):
               with y [3].
   lstm_embed  the same cell and head, but x_t = embedding[tokens[:, t]] with embedding
               [V=11, 4] and tokens [B=3, T=5] (ints, with repeated ids on purpose), and
-              h0 = c0 = 0 (not stored). The Go side looks the rows up with IndexSelect on the
-              flattened ids, so its backward (an index-add) must sum the repeated rows.
+              h0 = c0 = 0 (not stored). The Go side looks the rows up with one IndexSelect of
+              the [B, T] ids, so its backward (an index-add) must sum the repeated rows.
 
 The references are computed with torch's own layers (F.linear, F.gelu, nn.LSTMCell,
 F.embedding, F.cross_entropy), not with the primitive formulas the Go test uses; the script
