@@ -128,6 +128,9 @@ func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOpt
 	if targets.DType() != tensor.Int64 {
 		panicf(name, "targets must be int64, got %s of shape %v", targets.DType(), targets.Shape())
 	}
+	if dt := logits.data.DType(); !dt.IsFloat() {
+		panicf(name, "logits must be float32 or float64, got %s of shape %v", dt, logits.data.Shape())
+	}
 	if !(opt.LabelSmoothing >= 0 && opt.LabelSmoothing <= 1) {
 		panicf(name, "label smoothing %g outside [0, 1]", opt.LabelSmoothing)
 	}

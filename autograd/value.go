@@ -100,9 +100,10 @@ func (v *Value) RetainGrad() *Value {
 	return v
 }
 
-// Detach returns a leaf over the same data that does not require a gradient: the graph stops
-// there.
-func (v *Value) Detach() *Value { return &Value{data: v.data} }
+// Detach returns a leaf that does not require a gradient, over the same storage as v's data
+// (a new tensor handle on it, so that releasing the detached data leaves v intact): the graph
+// stops there.
+func (v *Value) Detach() *Value { return &Value{data: v.data.Alias()} }
 
 // Shape returns the shape of the value's data.
 func (v *Value) Shape() tensor.Shape { return v.data.Shape() }
