@@ -1,7 +1,6 @@
 package autograd
 
 import (
-	"fmt"
 	"math"
 	"sync/atomic"
 
@@ -37,5 +36,5 @@ func checkFinite(t *tensor.Tensor, msg string) {
 	default:
 		return
 	}
-	panic(fmt.Sprintf("autograd: anomaly: "+msg, kind))
+	panicf("autograd", "anomaly: "+msg, kind)
 }

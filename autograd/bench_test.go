@@ -69,7 +69,7 @@ func e2eReportPerOp(b *testing.B) {
 
 // BenchmarkChain measures the per-operation overhead of autograd on tiny tensors, where the
 // arithmetic costs next to nothing: grad records the chain and runs Backward, nograd runs
-// the same forward inside NoGrad, tensor runs it on raw tensors (the floor; tensor/release
+// the same forward from a parameter in no-grad mode, tensor runs it on raw tensors (the floor; tensor/release
 // also returns each intermediate to the pool).
 func BenchmarkChain(b *testing.B) {
 	r := tensor.NewRNG(1)
@@ -86,10 +86,10 @@ func BenchmarkChain(b *testing.B) {
 		e2eReportPerOp(b)
 	})
 	b.Run("nograd", func(b *testing.B) {
-		p, c := Param(pt), Const(ct)
+		p, c := Param(pt).NoGrad(), Const(ct)
 		b.ReportAllocs()
 		for b.Loop() {
-			NoGrad(func() { e2eChain(p, c) })
+			e2eChain(p, c)
 		}
 		e2eReportPerOp(b)
 	})

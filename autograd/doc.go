@@ -11,12 +11,21 @@
 //
 // # How graphs are recorded
 //
-// An operation records itself only when one of its inputs requires a gradient and recording
-// is not switched off by NoGrad. The record (a node) holds the inputs, the tensors the
-// gradient formula needs, and a backward function; the output Value points to it. Nothing else
-// is kept: there is no global tape, and a graph is reachable only from the values computed in
-// it. Inside NoGrad, or when no input requires a gradient, an operation allocates no node at
-// all, so inference pays nothing for autograd.
+// An operation records itself only when one of its inputs requires a gradient and none is in
+// no-grad mode. The record (a node) holds the inputs, the tensors the gradient formula needs,
+// and a backward function; the output Value points to it. Nothing else is kept: there is no
+// global tape, and a graph is reachable only from the values computed in it. When nothing is
+// recorded, an operation allocates no node at all, so inference pays nothing for autograd.
+//
+// # No-grad mode
+//
+// x.NoGrad() returns x in no-grad mode: every operation that takes it records nothing, even
+// where it meets parameters, and returns its result in no-grad mode too, so a forward pass
+// that starts from it is pure inference. The mode travels with the values, not with the
+// goroutine or the process: one goroutine may evaluate a model while another trains, and
+// neither changes what the other records. (PyTorch's torch.no_grad is thread-local state; Go
+// has none, and a process-wide switch would silently stop the recording of a training step
+// running elsewhere.)
 //
 // # Backward and release
 //
@@ -62,6 +71,9 @@
 //
 // # Concurrency
 //
-// NoGrad is process-wide (Go has no thread-local state). Values may be used from several
-// goroutines for reading, but one graph must not be extended or run backward concurrently.
+// Operations keep no global state, so values may be used from several goroutines: each
+// computation records its own graph, or none in no-grad mode. Reading shared values (the
+// parameters of a model being evaluated) from several goroutines is safe; one graph must not
+// be extended or run backward concurrently, and parameters must not be updated while another
+// goroutine reads them.
 package autograd

@@ -40,23 +40,21 @@ func ExampleValue_Backward() {
 	// true
 }
 
-// Inside NoGrad nothing is recorded: the result has no graph and needs no gradient, as for
-// inference.
-func ExampleNoGrad() {
+// An input in no-grad mode records nothing, even where it meets parameters: the result has
+// no graph and needs no gradient, as for inference. Other computations, in this goroutine or
+// another, record as usual.
+func ExampleValue_NoGrad() {
 	w := autograd.Param(tensor.From([]float64{1, 2}))
-	y := w.MulScalar(3)
+	x := autograd.Const(tensor.From([]float64{3, 4}))
+	y := w.Mul(x)
 	fmt.Println(y.RequiresGrad(), y.Op())
-	autograd.NoGrad(func() {
-		z := w.MulScalar(3)
-		fmt.Println(z.RequiresGrad(), z.IsLeaf(), autograd.GradEnabled())
-		fmt.Printf("%.4f %.4f\n", z.Data().Float64s()[0], z.Data().Float64s()[1])
-	})
-	fmt.Println(autograd.GradEnabled())
+	z := w.Mul(x.NoGrad())
+	fmt.Println(z.RequiresGrad(), z.IsLeaf(), z.IsNoGrad())
+	fmt.Printf("%.4f %.4f\n", z.Data().Float64s()[0], z.Data().Float64s()[1])
 	// Output:
-	// true MulScalar
-	// false true false
-	// 3.0000 6.0000
-	// true
+	// true Mul
+	// false true true
+	// 3.0000 8.0000
 }
 
 // GradCheck compares Backward's gradients with central differences. Softplus built from

@@ -1,7 +1,6 @@
 package autograd
 
 import (
-	"fmt"
 	"reflect"
 
 	"github.com/godl/godl/tensor"
@@ -66,8 +65,8 @@ func (c *Context) NeedsInputGrad(i int) bool { return i < len(c.needs) && c.need
 // anything for Backward when it is not.
 func (c *Context) Recording() bool { return c.n != nil }
 
-// Apply runs f on the inputs and, when any input requires a gradient (outside NoGrad),
-// records it so that Backward calls f.Backward. It returns one value per output.
+// Apply runs f on the inputs and, when any input requires a gradient and none is in no-grad
+// mode, records it so that Backward calls f.Backward. It returns one value per output.
 func Apply(f Function, inputs ...*Value) []*Value {
 	name := "Function"
 	if t := reflect.TypeOf(f); t != nil {
@@ -87,18 +86,18 @@ func Apply(f Function, inputs ...*Value) []*Value {
 	}
 	outs := f.Forward(ctx, datas("autograd.Apply", inputs))
 	if len(outs) == 0 {
-		panic(fmt.Sprintf("autograd.Apply: %s.Forward returned no outputs", name))
+		panicf("autograd.Apply", "%s.Forward returned no outputs", name)
 	}
 	for i, o := range outs {
 		if o == nil {
-			panic(fmt.Sprintf("autograd.Apply: %s.Forward returned nil output %d", name, i))
+			panicf("autograd.Apply", "%s.Forward returned nil output %d", name, i)
 		}
 	}
 	if n == nil {
 		for _, t := range ctx.pending {
 			t.Release()
 		}
-		return n.finish(nil, outs...)
+		return constants(outs, inputs...)
 	}
 	return n.finish(func(g []*tensor.Tensor) []*tensor.Tensor { return f.Backward(ctx, g) }, outs...)
 }

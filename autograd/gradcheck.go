@@ -111,11 +111,14 @@ func GradCheck(f func(xs ...*Value) *Value, inputs []*tensor.Tensor, opts *GradC
 		}
 	}
 
-	// Numeric Jacobian by central differences, without recording graphs.
+	// Numeric Jacobian by central differences, without recording graphs: the inputs are in
+	// no-grad mode.
 	eval := func(in, at int, delta float64) []float64 {
-		var r []float64
-		NoGrad(func() { r = f(build(in, at, delta)...).data.Float64s() })
-		return r
+		xs := build(in, at, delta)
+		for i, x := range xs {
+			xs[i] = x.NoGrad()
+		}
+		return f(xs...).data.Float64s()
 	}
 	var worst *GradCheckError
 	worstExcess := 0.0

@@ -26,7 +26,7 @@ func register(name string) *opInfo {
 	opsMu.Lock()
 	defer opsMu.Unlock()
 	if opsByKey[name] != nil {
-		panic("autograd: operation " + name + " registered twice")
+		panicf("autograd.register", "operation %s registered twice", name)
 	}
 	o := &opInfo{name: name}
 	opsByKey[name] = o
@@ -96,17 +96,17 @@ type outMeta struct {
 	dev   tensor.Device
 }
 
-// needsGraph reports whether an operation on these inputs must be recorded.
+// needsGraph reports whether an operation on these inputs must be recorded: one of them
+// requires a gradient and none is in no-grad mode.
 func needsGraph(inputs ...*Value) bool {
-	if gradDisabled.Load() != 0 {
-		return false
-	}
+	need := false
 	for _, in := range inputs {
-		if in.requiresGrad {
-			return true
+		if in.noGrad {
+			return false
 		}
+		need = need || in.requiresGrad
 	}
-	return false
+	return need
 }
 
 // newNode starts recording an operation on inputs, or returns nil when no graph is needed. The
@@ -142,7 +142,7 @@ func newNodeOf(op *opInfo, inputs []*Value) *node {
 // newNode1 is newNode for one input; unlike the variadic form it allocates nothing when no
 // graph is needed.
 func newNode1(op *opInfo, a *Value) *node {
-	if gradDisabled.Load() != 0 || !a.requiresGrad {
+	if !a.requiresGrad || a.noGrad {
 		return nil
 	}
 	n := &node{op: op}
@@ -156,7 +156,7 @@ func newNode1(op *opInfo, a *Value) *node {
 
 // newNode2 is newNode for two inputs, allocating nothing when no graph is needed.
 func newNode2(op *opInfo, a, b *Value) *node {
-	if gradDisabled.Load() != 0 || !(a.requiresGrad || b.requiresGrad) {
+	if !(a.requiresGrad || b.requiresGrad) || a.noGrad || b.noGrad {
 		return nil
 	}
 	n := &node{op: op}
@@ -182,15 +182,10 @@ func (n *node) own(t *tensor.Tensor) *tensor.Tensor {
 }
 
 // finish completes the recording with the operation's outputs and backward function and
-// returns the output values. With a nil node it wraps the outputs as constants.
+// returns the output values. (Operations that record nothing wrap their outputs with
+// constant or constants instead.)
 func (n *node) finish(backward backwardFunc, outs ...*tensor.Tensor) []*Value {
 	vals := make([]*Value, len(outs))
-	if n == nil {
-		for i, o := range outs {
-			vals[i] = &Value{data: o}
-		}
-		return vals
-	}
 	n.backward = backward
 	if len(outs) == 1 {
 		n.grads = n.gradBuf[:]
@@ -272,21 +267,25 @@ func (v *Value) Backward(opts ...BackwardOption) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if !v.requiresGrad {
-		panic("autograd.Backward: the value does not require a gradient (no input of its graph does)")
+	checkValue("autograd.Backward", "value", v)
+	switch {
+	case v.noGrad:
+		panicf("autograd.Backward", "the value of shape %v was computed in no-grad mode (from a value marked with NoGrad), so no graph was recorded", v.data.Shape())
+	case !v.requiresGrad:
+		panicf("autograd.Backward", "the value of shape %v does not require a gradient: no input of its computation does (make the leaves to differentiate with Param)", v.data.Shape())
 	}
 	var seed *tensor.Tensor
 	if cfg.grad != nil {
 		if !cfg.grad.Shape().Equal(v.data.Shape()) {
-			panic(fmt.Sprintf("autograd.Backward: gradient of shape %v for an output of shape %v", cfg.grad.Shape(), v.data.Shape()))
+			panicf("autograd.Backward", "gradient of shape %v for an output of shape %v", cfg.grad.Shape(), v.data.Shape())
 		}
 		if cfg.grad.DType() != v.data.DType() || cfg.grad.Device() != v.data.Device() {
-			panic(fmt.Sprintf("autograd.Backward: gradient is %s on %s, output is %s on %s", cfg.grad.DType(), cfg.grad.Device().Name(), v.data.DType(), v.data.Device().Name()))
+			panicf("autograd.Backward", "gradient is %s on %s, output is %s on %s", cfg.grad.DType(), cfg.grad.Device().Name(), v.data.DType(), v.data.Device().Name())
 		}
 		seed = cfg.grad.Alias() // never written in place: the alias makes it shared
 	} else {
 		if v.data.Numel() != 1 {
-			panic(fmt.Sprintf("autograd.Backward: output of shape %v is not a scalar; pass its gradient with WithGrad", v.data.Shape()))
+			panicf("autograd.Backward", "output of shape %v is not a scalar; pass its gradient with WithGrad", v.data.Shape())
 		}
 		seed = tensor.OnesLike(v.data)
 	}
@@ -295,7 +294,7 @@ func (v *Value) Backward(opts ...BackwardOption) {
 		return
 	}
 	if v.node.released {
-		panic(releasedMsg(v.node))
+		panicReleased(v.node)
 	}
 
 	order := topoOrder(v.node)
@@ -310,8 +309,9 @@ func (v *Value) Backward(opts ...BackwardOption) {
 	}
 }
 
-func releasedMsg(n *node) string {
-	return fmt.Sprintf("autograd.Backward: the graph through %s has already been released by an earlier Backward; pass RetainGraph() to the first Backward to run it twice", n.op.name)
+// panicReleased panics because the graph through n was released.
+func panicReleased(n *node) {
+	panicf("autograd.Backward", "the graph through %s has already been released by an earlier Backward; pass RetainGraph() to the first Backward to run it twice", n.op.name)
 }
 
 // topoOrder returns the nodes reachable from root that lead to a leaf requiring a gradient,
@@ -338,7 +338,7 @@ func topoOrder(root *node) []*node {
 				continue
 			}
 			if in.node.released {
-				panic(releasedMsg(in.node))
+				panicReleased(in.node)
 			}
 			if in.node.visit != pass {
 				in.node.visit = pass
@@ -357,10 +357,10 @@ func topoOrder(root *node) []*node {
 func runNode(n *node) {
 	for _, s := range n.saved {
 		if s.t.Released() {
-			panic(fmt.Sprintf("autograd.Backward: a tensor saved for the backward pass of %s was released%s", n.op.name, n.siteSuffix()))
+			panicf("autograd.Backward", "a tensor saved for the backward pass of %s was released%s", n.op.name, n.siteSuffix())
 		}
 		if v := s.t.Version(); v != s.version {
-			panic(fmt.Sprintf("autograd.Backward: a tensor of shape %v saved for the backward pass of %s was modified in place (version %d, saved at %d)%s", s.t.Shape(), n.op.name, v, s.version, n.siteSuffix()))
+			panicf("autograd.Backward", "a tensor of shape %v saved for the backward pass of %s was modified in place (version %d, saved at %d)%s", s.t.Shape(), n.op.name, v, s.version, n.siteSuffix())
 		}
 	}
 	grads := n.grads
@@ -378,11 +378,11 @@ func runNode(n *node) {
 		}
 	}
 	if n.backward == nil {
-		panic(releasedMsg(n))
+		panicReleased(n)
 	}
 	ins := n.backward(grads)
 	if len(ins) != len(n.inputs) {
-		panic(fmt.Sprintf("autograd: backward of %s returned %d gradients for %d inputs", n.op.name, len(ins), len(n.inputs)))
+		panicf("autograd.Backward", "backward of %s returned %d gradients for %d inputs", n.op.name, len(ins), len(n.inputs))
 	}
 	// Route each input gradient. A tensor returned twice, or one of the incoming gradients,
 	// is passed on under a fresh handle so that every slot owns what it holds. The tensors a
@@ -455,7 +455,7 @@ func checkGradShape(n *node, i int, g *tensor.Tensor) {
 		same = g.Size(d) == want.Size(d)
 	}
 	if !same {
-		panic(fmt.Sprintf("autograd: backward of %s returned a gradient of shape %v (%s) for input %d of shape %v (%s)", n.op.name, g.Shape(), g.DType(), i, want.Shape(), want.DType()))
+		panicf("autograd.Backward", "backward of %s returned a gradient of shape %v (%s) for input %d of shape %v (%s)", n.op.name, g.Shape(), g.DType(), i, want.Shape(), want.DType())
 	}
 }
 
@@ -539,7 +539,7 @@ func accumulateLeafRegion(n *node, v *Value, g *tensor.Tensor) {
 func copyRegion(n *node, dst, g *tensor.Tensor, zero bool) {
 	r := n.region(dst)
 	if !r.Shape().Equal(g.Shape()) || r.DType() != g.DType() {
-		panic(fmt.Sprintf("autograd: backward of %s returned a gradient of shape %v (%s) for a region of shape %v (%s)", n.op.name, g.Shape(), g.DType(), r.Shape(), r.DType()))
+		panicf("autograd.Backward", "backward of %s returned a gradient of shape %v (%s) for a region of shape %v (%s)", n.op.name, g.Shape(), g.DType(), r.Shape(), r.DType())
 	}
 	if zero {
 		r.CopyFrom(g)

@@ -22,7 +22,30 @@ func sumTo(g *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
 // list returns its arguments as a slice, the form backward functions return.
 func list(ts ...*tensor.Tensor) []*tensor.Tensor { return ts }
 
-func constant(t *tensor.Tensor) *Value { return &Value{data: t} }
+// constant wraps the result of an operation that recorded nothing. It is in no-grad mode when
+// one of the operation's inputs is.
+func constant(t *tensor.Tensor, inputs ...*Value) *Value {
+	return &Value{data: t, noGrad: anyNoGrad(inputs)}
+}
+
+// constants is constant for the outputs of a multi-output operation.
+func constants(ts []*tensor.Tensor, inputs ...*Value) []*Value {
+	ng := anyNoGrad(inputs)
+	vs := make([]*Value, len(ts))
+	for i, t := range ts {
+		vs[i] = &Value{data: t, noGrad: ng}
+	}
+	return vs
+}
+
+func anyNoGrad(vs []*Value) bool {
+	for _, v := range vs {
+		if v.noGrad {
+			return true
+		}
+	}
+	return false
+}
 
 var (
 	opAdd        = register("Add")
@@ -46,7 +69,7 @@ func (v *Value) Add(u *Value) *Value {
 	out := v.data.Add(u.data)
 	n := newNode2(opAdd, v, u)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, u)
 	}
 	vs, us := v.data.Shape(), u.data.Shape()
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -66,7 +89,7 @@ func (v *Value) Sub(u *Value) *Value {
 	out := v.data.Sub(u.data)
 	n := newNode2(opSub, v, u)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, u)
 	}
 	vs, us := v.data.Shape(), u.data.Shape()
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -86,7 +109,7 @@ func (v *Value) Mul(u *Value) *Value {
 	out := v.data.Mul(u.data)
 	n := newNode2(opMul, v, u)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, u)
 	}
 	vd, ud := n.save(v.data), n.save(u.data)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -106,7 +129,7 @@ func (v *Value) Div(u *Value) *Value {
 	out := v.data.Div(u.data)
 	n := newNode2(opDiv, v, u)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, u)
 	}
 	ud, od := n.save(u.data), n.save(out)
 	vs := v.data.Shape()
@@ -135,7 +158,7 @@ func (v *Value) Pow(u *Value) *Value {
 	out := v.data.Pow(u.data)
 	n := newNode2(opPow, v, u)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, u)
 	}
 	vd, ud, od := n.save(v.data), n.save(u.data), n.save(out)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -211,7 +234,7 @@ func (v *Value) Maximum(u *Value) *Value {
 	out := v.data.Maximum(u.data)
 	n := newNode2(opMaximum, v, u)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, u)
 	}
 	vd, ud := n.save(v.data), n.save(u.data)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -224,7 +247,7 @@ func (v *Value) Minimum(u *Value) *Value {
 	out := v.data.Minimum(u.data)
 	n := newNode2(opMinimum, v, u)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, u)
 	}
 	vd, ud := n.save(v.data), n.save(u.data)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -237,7 +260,7 @@ func (v *Value) Neg() *Value {
 	out := v.data.Neg()
 	n := newNode1(opNeg, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Neg()) }, out)
 }
@@ -247,7 +270,7 @@ func (v *Value) AddScalar(s float64) *Value {
 	out := v.data.AddScalar(s)
 	n := newNode1(opAddScalar, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0]) }, out)
 }
@@ -260,7 +283,7 @@ func (v *Value) MulScalar(s float64) *Value {
 	out := v.data.MulScalar(s)
 	n := newNode1(opMulScalar, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].MulScalar(s)) }, out)
 }
@@ -273,7 +296,7 @@ func (v *Value) RSubScalar(s float64) *Value {
 	out := v.data.RSubScalar(s)
 	n := newNode1(opRSubScalar, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Neg()) }, out)
 }
@@ -283,7 +306,7 @@ func (v *Value) PowScalar(e float64) *Value {
 	out := v.data.PowScalar(e)
 	n := newNode1(opPowScalar, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	vd := n.save(v.data)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -300,7 +323,7 @@ func (v *Value) RDivScalar(s float64) *Value {
 	out := v.data.RDivScalar(s)
 	n := newNode1(opRDivScalar, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	x := n.save(v.data)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -314,7 +337,7 @@ func (v *Value) RPowScalar(b float64) *Value {
 	out := v.data.RPowScalar(b)
 	n := newNode1(opRPowScalar, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	y := n.save(out)
 	lnb := math.Log(b)

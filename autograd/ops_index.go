@@ -22,7 +22,7 @@ func MatMul(a, b *Value) *Value {
 	out := tensor.MatMul(a.data, b.data)
 	n := newNode2(opMatMul, a, b)
 	if n == nil {
-		return constant(out)
+		return constant(out, a, b)
 	}
 	ad, bd := n.save(a.data), n.save(b.data)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -109,7 +109,7 @@ func (v *Value) IndexSelect(axis int, idx *tensor.Tensor) *Value {
 	out := v.data.IndexSelect(axis, idx)
 	n := newNode1(opIndexSelect, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	ix := n.save(idx)
 	in, dt, dev := v.data.Shape(), v.data.DType(), v.data.Device()
@@ -127,7 +127,7 @@ func (v *Value) Gather(axis int, idx *tensor.Tensor) *Value {
 	out := v.data.Gather(axis, idx)
 	n := newNode1(opGather, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	ix := n.save(idx)
 	in, dt, dev := v.data.Shape(), v.data.DType(), v.data.Device()
@@ -147,7 +147,7 @@ func (v *Value) ScatterAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
 	out := v.data.ScatterAdd(axis, idx, src.data)
 	n := newNode2(opScatterAdd, v, src)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, src)
 	}
 	ix := n.save(idx)
 	ss, dt, dev := src.data.Shape(), src.data.DType(), src.data.Device()
@@ -193,7 +193,7 @@ func (v *Value) IndexAdd(axis int, idx *tensor.Tensor, src *Value) *Value {
 	out := v.data.IndexAdd(axis, idx, src.data)
 	n := newNode2(opIndexAdd, v, src)
 	if n == nil {
-		return constant(out)
+		return constant(out, v, src)
 	}
 	ix := n.save(idx)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -219,7 +219,7 @@ func Where(cond *tensor.Tensor, x, y *Value) *Value {
 	out := tensor.Where(cond, x.data, y.data)
 	n := newNode2(opWhere, x, y)
 	if n == nil {
-		return constant(out)
+		return constant(out, x, y)
 	}
 	c := n.save(cond)
 	xs, ys := x.data.Shape(), y.data.Shape()
@@ -246,7 +246,7 @@ func (v *Value) MaskedFill(mask *tensor.Tensor, value float64) *Value {
 	out := v.data.MaskedFill(mask, value)
 	n := newNode1(opMaskedFill, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	m := n.save(mask)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].MaskedFill(m, 0)) }, out)

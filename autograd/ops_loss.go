@@ -36,7 +36,7 @@ func Dropout(v *Value, p float64, training bool, rng *tensor.RNG) *Value {
 	n := newNode1(opDropout, v)
 	if n == nil {
 		mask.Release()
-		return constant(out)
+		return constant(out, v)
 	}
 	m := n.own(mask)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Mul(m)) }, out)
@@ -225,7 +225,7 @@ func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOpt
 		for _, tmp := range temps {
 			tmp.Release()
 		}
-		return constant(out)
+		return constant(out, logits)
 	}
 	for _, tmp := range temps {
 		if tmp != nil {

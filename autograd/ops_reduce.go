@@ -87,7 +87,7 @@ func (v *Value) sum(axes []int, keepdim bool) *Value {
 	out := reduceData(keepdim, v.data.Sum, v.data.SumKeepDim, axes)
 	n := newNode1(opSum, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	in := v.data.Shape()
 	ax := normAxes(axes, len(in))
@@ -106,7 +106,7 @@ func (v *Value) mean(axes []int, keepdim bool) *Value {
 	out := reduceData(keepdim, v.data.Mean, v.data.MeanKeepDim, axes)
 	n := newNode1(opMean, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	in := v.data.Shape()
 	ax := normAxes(axes, len(in))
@@ -129,7 +129,7 @@ func (v *Value) prod(axes []int, keepdim bool) *Value {
 	out := reduceData(keepdim, v.data.Prod, v.data.ProdKeepDim, axes)
 	n := newNode1(opProd, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	x := n.save(v.data)
 	in := x.Shape()
@@ -182,7 +182,7 @@ func (v *Value) extremum(op *opInfo, axes []int, keepdim bool) *Value {
 	}
 	n := newNode1(op, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	x, y := n.save(v.data), n.save(out)
 	in := x.Shape()
@@ -223,7 +223,7 @@ func (v *Value) along(op *opInfo, axis int, keepdim bool) (*Value, *tensor.Tenso
 	}
 	n := newNode1(op, v)
 	if n == nil {
-		return constant(vals), idx
+		return constant(vals, v), idx
 	}
 	in := v.data.Shape()
 	ax := normAxes([]int{axis}, len(in))
@@ -255,7 +255,7 @@ func Variance(v *Value, axes []int, correction int, keepdim bool) *Value {
 	out := tensor.Variance(v.data, axes, correction, keepdim)
 	n := newNode1(opVar, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	x := n.save(v.data)
 	in := x.Shape()
@@ -281,7 +281,7 @@ func (v *Value) logSumExp(axes []int, keepdim bool) *Value {
 	out := reduceData(keepdim, v.data.LogSumExp, v.data.LogSumExpKeepDim, axes)
 	n := newNode1(opLogSumExp, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	x, y := n.save(v.data), n.save(out)
 	in := x.Shape()
@@ -309,7 +309,7 @@ func (v *Value) Softmax(axis int) *Value {
 	out := v.data.Softmax(axis)
 	n := newNode1(opSoftmax, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	y := n.save(out)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -328,7 +328,7 @@ func (v *Value) LogSoftmax(axis int) *Value {
 	out := v.data.LogSoftmax(axis)
 	n := newNode1(opLogSoftmax, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	y := n.save(out)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {

@@ -30,7 +30,7 @@ var (
 func (v *Value) reshapeLike(op *opInfo, out *tensor.Tensor) *Value {
 	n := newNode1(op, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	in := v.data.Shape()
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Reshape(in...)) }, out)
@@ -62,7 +62,7 @@ func (v *Value) Transpose(a, b int) *Value {
 	out := v.data.Transpose(a, b)
 	n := newNode1(opTranspose, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].Transpose(a, b)) }, out)
 }
@@ -80,7 +80,7 @@ func (v *Value) Permute(dims ...int) *Value {
 	out := v.data.Permute(dims...)
 	n := newNode1(opPermute, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	nd := len(dims)
 	inv := make([]int, nd)
@@ -99,7 +99,7 @@ func (v *Value) Permute(dims ...int) *Value {
 func (v *Value) pick(op *opInfo, out *tensor.Tensor, region regionFunc) *Value {
 	n := newNode1(op, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	n.region = region
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0]) }, out)
@@ -162,7 +162,7 @@ func (v *Value) Unbind(axis int) []*Value {
 	}
 	n := newNode1(opUnbind, v)
 	if n == nil {
-		return n.finish(nil, outs...)
+		return constants(outs, v)
 	}
 	return n.finish(func(g []*tensor.Tensor) []*tensor.Tensor { return list(tensor.Stack(g, axis)) }, outs...)
 }
@@ -173,7 +173,7 @@ func (v *Value) Unbind(axis int) []*Value {
 func (v *Value) splitNode(parts []*tensor.Tensor, axis int) []*Value {
 	n := newNode1(opSplit, v)
 	if n == nil {
-		return n.finish(nil, parts...)
+		return constants(parts, v)
 	}
 	if axis < 0 {
 		axis += v.data.NDim()
@@ -211,7 +211,7 @@ func (v *Value) Expand(shape ...int) *Value {
 	out := v.data.Expand(shape...)
 	n := newNode1(opExpand, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	in := v.data.Shape()
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].SumTo(in)) }, out)
@@ -226,7 +226,7 @@ func (v *Value) Contiguous() *Value {
 	out := v.data.Contiguous()
 	n := newNode1(opContiguous, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0]) }, out)
 }
@@ -236,7 +236,7 @@ func (v *Value) Clone() *Value {
 	out := v.data.Clone()
 	n := newNode1(opClone, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0]) }, out)
 }
@@ -245,7 +245,7 @@ func (v *Value) Clone() *Value {
 // the gradient is converted back. It panics for Int64, which cannot carry a gradient.
 func (v *Value) AsType(dt tensor.DType) *Value {
 	if !dt.IsFloat() {
-		panic(fmt.Sprintf("autograd.AsType: %s cannot carry a gradient; convert v.Data() instead", dt))
+		panicf("autograd.AsType", "%s cannot carry a gradient; convert v.Data() instead", dt)
 	}
 	if v.data.DType() == dt {
 		return v
@@ -253,7 +253,7 @@ func (v *Value) AsType(dt tensor.DType) *Value {
 	out := v.data.AsType(dt)
 	n := newNode1(opAsType, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	from := v.data.DType()
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor { return list(g[0].AsType(from)) }, out)
@@ -277,7 +277,7 @@ func Cat(vs []*Value, axis int) *Value {
 	out := tensor.Cat(datas("autograd.Cat", vs), axis)
 	n := newNode(opCat, vs...)
 	if n == nil {
-		return constant(out)
+		return constant(out, vs...)
 	}
 	sizes := make([]int, len(vs))
 	for i, v := range vs {
@@ -301,7 +301,7 @@ func Stack(vs []*Value, axis int) *Value {
 	out := tensor.Stack(datas("autograd.Stack", vs), axis)
 	n := newNode(opStack, vs...)
 	if n == nil {
-		return constant(out)
+		return constant(out, vs...)
 	}
 	if axis < 0 {
 		axis += out.NDim()

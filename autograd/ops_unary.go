@@ -28,7 +28,7 @@ var (
 func unaryOp(op *opInfo, v *Value, out *tensor.Tensor, saveIn, saveOut bool, deriv func(x, y *tensor.Tensor) *tensor.Tensor) *Value {
 	n := newNode1(op, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	var x, y *tensor.Tensor
 	if saveIn {
@@ -48,7 +48,7 @@ func (v *Value) Exp() *Value {
 	out := v.data.Exp()
 	n := newNode1(opExp, v)
 	if n == nil {
-		return constant(out)
+		return constant(out, v)
 	}
 	y := n.save(out)
 	// g·eᵛ in one pass (unaryOp would copy eᵛ first, then multiply).

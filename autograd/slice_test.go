@@ -97,12 +97,12 @@ func TestUnbindAndSplitRecordOneOperation(t *testing.T) {
 	assert.Empty(t, Param(tensor.Zeros(tensor.Shape{0, 2}, tensor.Float64)).Unbind(0))
 
 	// Without a graph, the pieces are constants.
-	NoGrad(func() {
-		for _, p := range append(x.Unbind(1), x.Chunk(2, 0)...) {
-			assert.True(t, p.IsLeaf())
-			assert.False(t, p.RequiresGrad())
-		}
-	})
+	xn := x.NoGrad()
+	for _, p := range append(xn.Unbind(1), xn.Chunk(2, 0)...) {
+		assert.True(t, p.IsLeaf())
+		assert.False(t, p.RequiresGrad())
+		assert.True(t, p.IsNoGrad())
+	}
 }
 
 func TestSlicingErrorsAreTyped(t *testing.T) {

@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/godl/godl/tensor"
 )
@@ -15,6 +14,7 @@ type Value struct {
 	grad         *tensor.Tensor
 	requiresGrad bool
 	retainGrad   bool
+	noGrad       bool  // operations on this value record nothing (see NoGrad)
 	node         *node // the operation that produced this value; nil for leaves and constants
 	out          int   // which output of node this value is
 }
@@ -23,10 +23,10 @@ type Value struct {
 // of t into Grad.
 func New(t *tensor.Tensor, requiresGrad bool) *Value {
 	if t == nil {
-		panic("autograd.New: nil tensor")
+		panicf("autograd.New", "nil tensor")
 	}
 	if requiresGrad && !t.DType().IsFloat() {
-		panic(fmt.Sprintf("autograd.New: only floating-point tensors can require a gradient, got %s of shape %v", t.DType(), t.Shape()))
+		panicf("autograd.New", "only floating-point tensors can require a gradient, got %s of shape %v", t.DType(), t.Shape())
 	}
 	return &Value{data: t, requiresGrad: requiresGrad}
 }
@@ -49,9 +49,37 @@ func (v *Value) Grad() *tensor.Tensor { return v.grad }
 // SetGrad replaces the accumulated gradient (nil clears it). The next Backward adds to it.
 func (v *Value) SetGrad(g *tensor.Tensor) {
 	if g != nil && !g.Shape().Equal(v.data.Shape()) {
-		panic(fmt.Sprintf("autograd.SetGrad: gradient of shape %v for a value of shape %v", g.Shape(), v.data.Shape()))
+		panicf("autograd.SetGrad", "gradient of shape %v for a value of shape %v", g.Shape(), v.data.Shape())
 	}
 	v.grad = g
+}
+
+// SetData replaces the tensor a leaf holds, keeping the Value itself: PyTorch's
+// param.data = t. Moving a model to another device and loading a checkpoint in place use it,
+// so that optimizer state keyed by the *Value, and every other reference to it, stays valid.
+// t must have the shape and dtype of the current data; its device may differ, and an
+// accumulated gradient is moved along to it. The old tensor is not released (views of it, or
+// other holders, stay valid).
+//
+// Call it between training steps: graphs recorded earlier hold the old tensor, so no graph
+// through v may be awaiting Backward. It panics for a non-leaf value, or if the shape or
+// dtype differ.
+func (v *Value) SetData(t *tensor.Tensor) {
+	const name = "autograd.SetData"
+	checkValue(name, "value", v)
+	checkTensor(name, "tensor", t)
+	if v.node != nil {
+		panicf(name, "not a leaf (the value was computed by %s); only leaves hold data of their own", v.node.op.name)
+	}
+	if !t.Shape().Equal(v.data.Shape()) || t.DType() != v.data.DType() {
+		panicf(name, "new data is %s of shape %v, the value holds %s of shape %v", t.DType(), t.Shape(), v.data.DType(), v.data.Shape())
+	}
+	if v.grad != nil && v.grad.Device() != t.Device() {
+		g := v.grad.To(t.Device())
+		v.grad.Release()
+		v.grad = g
+	}
+	v.data = t
 }
 
 // ZeroGrad clears the accumulated gradient, returning its memory to the pool (like PyTorch's
@@ -70,10 +98,10 @@ func (v *Value) RequiresGrad() bool { return v.requiresGrad }
 // value, whose requirement follows from its inputs.
 func (v *Value) SetRequiresGrad(b bool) *Value {
 	if v.node != nil {
-		panic("autograd.SetRequiresGrad: not a leaf; use Detach")
+		panicf("autograd.SetRequiresGrad", "not a leaf; use Detach")
 	}
 	if b && !v.data.DType().IsFloat() {
-		panic(fmt.Sprintf("autograd.SetRequiresGrad: only floating-point tensors can require a gradient, got %s", v.data.DType()))
+		panicf("autograd.SetRequiresGrad", "only floating-point tensors can require a gradient, got %s", v.data.DType())
 	}
 	v.requiresGrad = b
 	return v
@@ -131,18 +159,22 @@ func (v *Value) String() string {
 	return fmt.Sprint(v.data)
 }
 
-// gradDisabled counts the NoGrad scopes in effect.
-var gradDisabled atomic.Int32
-
-// NoGrad runs f with graph recording switched off: operations inside it return values with no
-// graph behind them, so inference allocates no nodes and keeps no tensors alive for backward.
-// The switch is process-wide (Go has no thread-local state): a training step running in
-// another goroutine at the same time would record nothing either. Scopes nest.
-func NoGrad(f func()) {
-	gradDisabled.Add(1)
-	defer gradDisabled.Add(-1)
-	f()
+// NoGrad returns a value over v's data (a new tensor handle on the same storage) in no-grad
+// mode, the counterpart of PyTorch's torch.no_grad for one computation rather than one
+// thread: an operation that takes a value in no-grad mode records no graph, whatever its
+// other inputs (parameters included), and returns its result in no-grad mode too. So a
+// forward pass that starts from x.NoGrad() records nothing and allocates no graph, while
+// other goroutines go on recording their own training steps.
+//
+// A constant created inside such a forward pass is not in no-grad mode until it meets a value
+// that is: an operation between a parameter and such a constant, before the input is reached,
+// still records. Mark those constants with NoGrad too (the nn layers do so for the states they
+// create).
+func (v *Value) NoGrad() *Value {
+	checkValue("autograd.NoGrad", "value", v)
+	return &Value{data: v.data.Alias(), noGrad: true}
 }
 
-// GradEnabled reports whether operations currently record graphs.
-func GradEnabled() bool { return gradDisabled.Load() == 0 }
+// IsNoGrad reports whether v is in no-grad mode: marked with NoGrad, or computed from a value
+// that was.
+func (v *Value) IsNoGrad() bool { return v.noGrad }

@@ -31,7 +31,7 @@ func (b *cpuBuffer) Len() int     { return b.n }
 func cpuData[T Element](b Buffer) []T {
 	cb := b.(*cpuBuffer)
 	if DTypeOf[T]() != cb.dt {
-		panic(fmt.Sprintf("tensor: cpu buffer of %v read as %v", cb.dt, DTypeOf[T]()))
+		panicf("tensor.cpu", "buffer of %v read as %v", cb.dt, DTypeOf[T]())
 	}
 	return unsafe.Slice((*T)(cb.ptr), cb.n)
 }
@@ -40,7 +40,7 @@ func (cpuDevice) Name() string { return "cpu" }
 
 func (cpuDevice) Alloc(dt DType, n int) Buffer {
 	if n < 0 || !dt.valid() {
-		panic(fmt.Sprintf("tensor: cpu Alloc(%v, %d)", dt, n))
+		panicf("tensor.Alloc", "cpu Alloc(%v, %d): invalid dtype or negative size", dt, n)
 	}
 	checkHostCapacity(dt, n)
 	class, capacity := sizeClass(n)
@@ -97,7 +97,7 @@ func (cpuDevice) Write(b Buffer, off int, src any) {
 	case []int64:
 		copy(cpuData[int64](b)[off:], s)
 	default:
-		panic(fmt.Sprintf("tensor: cpu Write of %T", src))
+		panicf("tensor.cpu", "Write of %T", src)
 	}
 }
 
@@ -110,6 +110,6 @@ func (cpuDevice) Read(b Buffer, off int, dst any) {
 	case []int64:
 		copy(d, cpuData[int64](b)[off:])
 	default:
-		panic(fmt.Sprintf("tensor: cpu Read into %T", dst))
+		panicf("tensor.cpu", "Read into %T", dst)
 	}
 }

@@ -238,7 +238,8 @@ func unaryFunc[T Element](op UnaryOp, a, b float64) func(T) T {
 	case OpGeScalar:
 		return func(x T) T { return b2f[T](float64(x) >= ca) }
 	}
-	panic("tensor: cpu Unary: unknown op " + op.String())
+	panicf("tensor.Unary", "cpu: unknown op %s", op)
+	return nil
 }
 
 func unaryKernel[T Element](op UnaryOp, dst, src Strided, a, b float64) {
@@ -400,7 +401,8 @@ func binaryFunc[T Element](op BinaryOp) func(x, y T) T {
 	case OpGe:
 		return func(x, y T) T { return b2f[T](x >= y) }
 	}
-	panic("tensor: cpu Binary: unknown op " + op.String())
+	panicf("tensor.Binary", "cpu: unknown op %s", op)
+	return nil
 }
 
 func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {

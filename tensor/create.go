@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
 )
 
@@ -311,7 +310,8 @@ func convertSlice[D Element](v any) []D {
 	case []int64:
 		return convertElems[D](s)
 	}
-	panic(fmt.Sprintf("tensor: unexpected %T", v))
+	panicf("tensor.convert", "unexpected %T", v)
+	return nil
 }
 
 func convertElems[D, S Element](s []S) []D {

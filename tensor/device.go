@@ -232,7 +232,7 @@ func RegisterDevice(family string, open func(index int) (Device, error)) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	if family == "cpu" || families[family] != nil || family == "" || strings.Contains(family, ":") {
-		panic(fmt.Sprintf("tensor: RegisterDevice: family %q is taken or invalid", family))
+		panicf("tensor.RegisterDevice", "family %q is taken or invalid", family)
 	}
 	families[family] = open
 }

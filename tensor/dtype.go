@@ -40,7 +40,8 @@ func (d DType) Size() int {
 	case Float64, Int64:
 		return 8
 	}
-	panic(fmt.Sprintf("tensor: invalid dtype %d", uint8(d)))
+	panicf("tensor.DType.Size", "invalid dtype %d", uint8(d))
+	return 0
 }
 
 // IsFloat reports whether d is a floating-point dtype.

@@ -697,11 +697,11 @@ var allCases = sync.OnceValue(func() []*opCase {
 			fn: func(e *env) []*tt {
 				c := e.x().Clone()
 				if c.Released() {
-					panic("Released is true before Release")
+					panic(&tensor.Error{Op: "tensortest.Released", Msg: "Released is true before Release"})
 				}
 				c.Release()
 				if !c.Released() {
-					panic("Released is false after Release")
+					panic(&tensor.Error{Op: "tensortest.Released", Msg: "Released is false after Release"})
 				}
 				return one(c.Neg()) // panics: use of a released tensor
 			}},

@@ -56,7 +56,7 @@ const poisonInt64 = -0x5a5a5a5a5a5a5a5a
 // contract panics for a broken precondition: a bug in package tensor or in a caller of the
 // Device interface, never in the tensor package's own caller.
 func contract(op, format string, args ...any) {
-	panic(fmt.Sprintf("tensortest: naive %s: ", op) + fmt.Sprintf(format, args...))
+	panic(fmt.Sprintf("tensortest: naive %s: ", op) + fmt.Sprintf(format, args...)) // not a caller bug: deliberately not a *tensor.Error
 }
 
 // buf returns the naive buffer behind b, checking that it is alive.
