@@ -17,6 +17,13 @@ func TestConformanceNaive(t *testing.T) {
 	tensortest.Run(t, tensortest.Naive)
 }
 
+// TestConformanceLazy runs the suite on devices that queue every kernel and run them only
+// when the host reads or syncs: around the CPU, and around the naive device.
+func TestConformanceLazy(t *testing.T) {
+	t.Run("cpu", func(t *testing.T) { tensortest.Run(t, tensortest.Lazy(nil)) })
+	t.Run("naive", func(t *testing.T) { tensortest.Run(t, tensortest.Lazy(tensortest.Naive)) })
+}
+
 // confDevices are the devices whose results TestConfHandValues checks by hand.
 var confDevices = []tensor.Device{tensor.CPU, tensortest.Naive}
 

@@ -209,24 +209,51 @@ func (t *Tensor) To(d Device) *Tensor {
 		defer src.Release()
 	}
 	out := alloc(d, st.buf.DType(), t.layout.Shape)
-	n := t.Numel()
-	off := src.layout.Offset
-	switch st.buf.DType() {
-	case Float32:
-		h := make([]float32, n)
-		st.dev.Read(src.st.buf, off, h)
-		d.Write(out.st.buf, 0, h)
-	case Float64:
-		h := make([]float64, n)
-		st.dev.Read(src.st.buf, off, h)
-		d.Write(out.st.buf, 0, h)
-	case Int64:
-		h := make([]int64, n)
-		st.dev.Read(src.st.buf, off, h)
-		d.Write(out.st.buf, 0, h)
-	}
+	transfer(d, out.st.buf, 0, st.dev, src.st.buf, src.layout.Offset, t.Numel())
 	keep(src)
 	return out
+}
+
+// transfer copies n elements from src (a buffer of device from, starting at srcOff) into dst
+// (a buffer of device to, at dstOff): by the destination's Transferer when it has one that
+// takes the pair, straight from or into the Go slice of a CPU buffer, and through a host
+// slice otherwise.
+func transfer(to Device, dst Buffer, dstOff int, from Device, src Buffer, srcOff, n int) {
+	if n == 0 {
+		return
+	}
+	if tr, ok := to.(Transferer); ok && tr.Transfer(dst, dstOff, from, src, srcOff, n) {
+		return
+	}
+	switch {
+	case from == CPU:
+		to.Write(dst, dstOff, cpuSlice(src, srcOff, n))
+	case to == CPU:
+		from.Read(src, srcOff, cpuSlice(dst, dstOff, n))
+	default:
+		var h any
+		switch src.DType() {
+		case Float32:
+			h = make([]float32, n)
+		case Float64:
+			h = make([]float64, n)
+		case Int64:
+			h = make([]int64, n)
+		}
+		from.Read(src, srcOff, h)
+		to.Write(dst, dstOff, h)
+	}
+}
+
+// cpuSlice returns elements off..off+n of a CPU buffer as a slice of its own element type.
+func cpuSlice(b Buffer, off, n int) any {
+	switch b.DType() {
+	case Float32:
+		return cpuData[float32](b)[off : off+n]
+	case Float64:
+		return cpuData[float64](b)[off : off+n]
+	}
+	return cpuData[int64](b)[off : off+n]
 }
 
 // AsType returns the tensor converted to dtype dt (floats to Int64 truncate toward zero), or a

@@ -28,7 +28,25 @@ type Strided struct {
 // The tensor package checks operands before it calls a kernel: dtypes and devices match,
 // shapes agree (broadcast operands arrive already expanded with zero strides), destination
 // layouts never alias one element twice, and axes are in range. Kernels check what only the
-// data can tell, such as index values, and panic with *Error when they are out of range.
+// data can tell, such as index values and integer divisors.
+//
+// # Queued work
+//
+// A device may queue its kernels and return before they have run, as a GPU stream does; the
+// host waits only when it reads. The rules that make this safe:
+//
+//   - Kernels run in the order they were called, and each sees the results of the ones
+//     before. Read waits for every kernel queued before it, then copies; it is a
+//     synchronising call, as is Sync (SyncDevice).
+//   - Write copies from its source slice before it returns (or before the caller could
+//     modify it), and is ordered with the kernels around it.
+//   - Free may arrive while kernels that use the buffer are still queued: the device must
+//     not reuse the memory before they have run.
+//   - A kernel that finds bad data (an index out of range, an integer division by zero)
+//     panics with *Error. A device that runs kernels at once panics at the call, leaving a
+//     destination it writes in place unchanged; a device that queues them records the first
+//     such error and panics with it at the next synchronising call instead, so that nothing
+//     on the training path has to wait for the device.
 //
 // A backend may also implement optional fused kernels (SoftmaxKernel, ...); the tensor
 // package finds them by type assertion and falls back to the composed form otherwise, which
@@ -85,6 +103,31 @@ type Device interface {
 // when log is true. Backends without it get the composed form (max, sub, exp, sum, div).
 type SoftmaxKernel interface {
 	Softmax(dst, src Strided, axis int, log bool)
+}
+
+// Syncer is an optional interface for devices that queue work: Sync waits until every kernel
+// queued so far has run, and panics with the *Error of the first kernel that failed since the
+// last synchronising call. Devices that run kernels at once need not implement it.
+type Syncer interface {
+	Sync()
+}
+
+// SyncDevice waits for the work queued on dev (see Syncer); it returns at once for devices
+// that do not queue. It panics with the *Error of a queued kernel that failed, such as an
+// index out of range found by a gather.
+func SyncDevice(dev Device) {
+	if s, ok := dev.(Syncer); ok {
+		s.Sync()
+	}
+}
+
+// Transferer is an optional interface for copying between devices without staging the data
+// in host memory (tinygrad's transfer, CUDA's peer copies). Transfer copies n elements from
+// src, a buffer of device from starting at element srcOff, into dst (a buffer of the
+// receiver) starting at dstOff, ordered after the work queued on both devices, and reports
+// whether it could; when it returns false, To stages the copy through the host instead.
+type Transferer interface {
+	Transfer(dst Buffer, dstOff int, from Device, src Buffer, srcOff, n int) bool
 }
 
 // UnaryOp names an elementwise operation with one tensor operand and up to two scalar

@@ -56,6 +56,13 @@
 // RegisterDevice, and GetDevice("cuda:0") opens one. t.To(dev) copies between devices.
 // Operands on different devices panic.
 //
+// A device may queue its kernels, as a GPU stream does: an operation then returns before its
+// result is computed, and the host waits only when it reads values back (Item, Float32s and
+// friends, At, printing, To(CPU)) or calls SyncDevice. Nothing else in godl reads values back
+// on the training path. A kernel that finds bad data, such as an index out of range, panics
+// with *Error: on the CPU at once, on a queued device at the next synchronising call. The
+// Device documentation states the rules a backend follows (ordering, Write, Free).
+//
 // # Errors and panics
 //
 // Caller bugs panic with a *Error whose message names the operation and the operands'

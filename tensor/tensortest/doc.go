@@ -1,7 +1,9 @@
 // Package tensortest checks implementations of tensor.Device: one conformance suite that runs
-// every public operation of package tensor on a device and compares it with the CPU backend,
-// and Naive, a deliberately simple reference device that gives the suite something to check
-// the CPU against on a machine without accelerators.
+// every public operation of package tensor on a device and compares it with the CPU backend;
+// Naive, a deliberately simple reference device that gives the suite something to check the
+// CPU against on a machine without accelerators; and Lazy, a device that queues every kernel
+// until the host reads, as a GPU stream does, so that the rest of godl is kept honest about
+// asynchronous devices before a GPU is at hand.
 //
 // # Running the suite
 //
@@ -50,7 +52,9 @@
 // and the harness checks that:
 //
 //   - both return normally, or both panic with a *tensor.Error naming the same operation
-//     (an out-of-range index must panic on every device, never corrupt memory);
+//     (an out-of-range index must panic on every device, never corrupt memory); the
+//     device's run ends with tensor.SyncDevice, so a device that queues its kernels may
+//     report the error at that synchronising call instead of at the operation;
 //   - the results have the same shape, dtype and layout, live on the device (or on the
 //     host for the methods that read values back), and share storage with the same operands
 //     (views stay views, copies stay copies);
@@ -78,6 +82,15 @@
 // reduceVariants, ...), the function that runs it and its tolerance. A fused kernel that only
 // some devices offer needs no case of its own: the suite runs the public operation, which
 // takes the fused path on those devices and the composed one elsewhere.
+//
+// # The lazy device
+//
+// Lazy(inner) runs each kernel on inner, but only when the host synchronises (a Read, and so
+// Item, Float32s, printing or To(tensor.CPU); or tensor.SyncDevice). Write copies its source
+// at once, Free is queued behind the kernels that may still use the buffer, and a kernel
+// that panics with a *tensor.Error is reported at the next synchronising call. Package
+// tensor runs the suite on Lazy(nil) and Lazy(Naive), and package autograd runs its gradient
+// checks and end-to-end models on it.
 //
 // # The naive device
 //
