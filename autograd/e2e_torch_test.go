@@ -108,20 +108,20 @@ func e2eBuild(t testing.TB, s e2eTensor) *tensor.Tensor {
 	t.Helper()
 	switch s.DType {
 	case "float64":
-		return tensor.From(s.Data, s.Shape...)
+		return onDev(tensor.From(s.Data, s.Shape...))
 	case "float32":
 		f := make([]float32, len(s.Data))
 		for i, v := range s.Data {
 			f[i] = float32(v) // exact: the file holds widened float32 values
 			require.Equal(t, v, float64(f[i]), "not a float32 value")
 		}
-		return tensor.From(f, s.Shape...)
+		return onDev(tensor.From(f, s.Shape...))
 	case "int64":
 		d := make([]int64, len(s.Data))
 		for i, v := range s.Data {
 			d[i] = int64(v)
 		}
-		return tensor.From(d, s.Shape...)
+		return onDev(tensor.From(d, s.Shape...))
 	}
 	t.Fatalf("unknown dtype %q", s.DType)
 	return nil
@@ -200,7 +200,7 @@ func e2eLSTMEmbed(cfg e2eConfig, p map[string]*Value, tokens, y *tensor.Tensor) 
 		xs[s] = emb.Select(1, s)
 	}
 	dt := p["embedding"].DType()
-	z := Const(tensor.Zeros(tensor.Shape{B, cfg.Hidden}, dt))
+	z := Const(tensor.Zeros(tensor.Shape{B, cfg.Hidden}, dt, tensor.On(p["embedding"].Data().Device())))
 	return e2eLSTMHead(p, xs, z, z, y)
 }
 
@@ -272,28 +272,30 @@ func TestE2ETorchFixture(t *testing.T) {
 	} {
 		assert.Contains(t, names, want)
 	}
-	for _, c := range f.Cases {
-		t.Run(c.Name, func(t *testing.T) {
-			rtol, atol := e2eTolerances(c.DType)
-			p, loss := e2eForward(t, c)
-			require.Equal(t, c.DType, loss.DType().String())
-			require.Equal(t, 0, loss.NDim(), "loss shape %v", loss.Shape())
-			e2eCompare(t, "loss", []float64{loss.Item()}, []float64{c.Loss}, rtol, atol)
-			loss.Backward()
+	eachDevice(t, func(t *testing.T) {
+		for _, c := range f.Cases {
+			t.Run(c.Name, func(t *testing.T) {
+				rtol, atol := e2eTolerances(c.DType)
+				p, loss := e2eForward(t, c)
+				require.Equal(t, c.DType, loss.DType().String())
+				require.Equal(t, 0, loss.NDim(), "loss shape %v", loss.Shape())
+				e2eCompare(t, "loss", []float64{loss.Item()}, []float64{c.Loss}, rtol, atol)
+				loss.Backward()
 
-			require.Len(t, c.Grads, len(c.Inputs), "a gradient for every leaf")
-			for _, k := range slices.Sorted(maps.Keys(c.Grads)) {
-				want := c.Grads[k]
-				v := p[k]
-				require.NotNil(t, v, "leaf %s", k)
-				g := v.Grad()
-				require.NotNil(t, g, "no gradient for %s", k)
-				require.Equal(t, want.Shape, []int(g.Shape()), "gradient shape of %s", k)
-				require.Equal(t, c.DType, g.DType().String(), "gradient dtype of %s", k)
-				e2eCompare(t, "d loss / d "+k, g.Float64s(), want.Data, rtol, atol)
-			}
-		})
-	}
+				require.Len(t, c.Grads, len(c.Inputs), "a gradient for every leaf")
+				for _, k := range slices.Sorted(maps.Keys(c.Grads)) {
+					want := c.Grads[k]
+					v := p[k]
+					require.NotNil(t, v, "leaf %s", k)
+					g := v.Grad()
+					require.NotNil(t, g, "no gradient for %s", k)
+					require.Equal(t, want.Shape, []int(g.Shape()), "gradient shape of %s", k)
+					require.Equal(t, c.DType, g.DType().String(), "gradient dtype of %s", k)
+					e2eCompare(t, "d loss / d "+k, g.Float64s(), want.Data, rtol, atol)
+				}
+			})
+		}
+	})
 }
 
 // TestE2ETorchEmbedRepeats checks the fixture exercises what it is meant to: token ids that
@@ -338,63 +340,67 @@ func TestE2ETorchEmbedRepeats(t *testing.T) {
 // input 3, hidden 2, three steps, with the final h and c as the output, differentiated with
 // respect to the inputs, the initial state and all four weights.
 func TestE2EGradCheckLSTM(t *testing.T) {
-	const T, B, I, H = 3, 2, 3, 2
-	r := tensor.NewRNG(7)
-	inputs := []*tensor.Tensor{
-		r.Normal(tensor.Shape{T, B, I}, 0, 1, tensor.Float64),        // x
-		r.Normal(tensor.Shape{B, H}, 0, 0.5, tensor.Float64),         // h0
-		r.Normal(tensor.Shape{B, H}, 0, 0.5, tensor.Float64),         // c0
-		r.Uniform(tensor.Shape{4 * H, I}, -0.7, 0.7, tensor.Float64), // weight_ih
-		r.Uniform(tensor.Shape{4 * H, H}, -0.7, 0.7, tensor.Float64), // weight_hh
-		r.Uniform(tensor.Shape{4 * H}, -0.7, 0.7, tensor.Float64),    // bias_ih
-		r.Uniform(tensor.Shape{4 * H}, -0.7, 0.7, tensor.Float64),    // bias_hh
-	}
-	f := func(xs ...*Value) *Value {
-		h, c := xs[1], xs[2]
-		for s := range T {
-			h, c = e2eLSTMStep(xs[3], xs[4], xs[5], xs[6], xs[0].Select(0, s), h, c)
+	eachDevice(t, func(t *testing.T) {
+		const T, B, I, H = 3, 2, 3, 2
+		r := tensor.NewRNG(7)
+		inputs := []*tensor.Tensor{
+			r.Normal(tensor.Shape{T, B, I}, 0, 1, tensor.Float64, tensor.On(testDevice)),        // x
+			r.Normal(tensor.Shape{B, H}, 0, 0.5, tensor.Float64, tensor.On(testDevice)),         // h0
+			r.Normal(tensor.Shape{B, H}, 0, 0.5, tensor.Float64, tensor.On(testDevice)),         // c0
+			r.Uniform(tensor.Shape{4 * H, I}, -0.7, 0.7, tensor.Float64, tensor.On(testDevice)), // weight_ih
+			r.Uniform(tensor.Shape{4 * H, H}, -0.7, 0.7, tensor.Float64, tensor.On(testDevice)), // weight_hh
+			r.Uniform(tensor.Shape{4 * H}, -0.7, 0.7, tensor.Float64, tensor.On(testDevice)),    // bias_ih
+			r.Uniform(tensor.Shape{4 * H}, -0.7, 0.7, tensor.Float64, tensor.On(testDevice)),    // bias_hh
 		}
-		return Cat([]*Value{h, c}, 1)
-	}
-	require.NoError(t, GradCheck(f, inputs, nil))
+		f := func(xs ...*Value) *Value {
+			h, c := xs[1], xs[2]
+			for s := range T {
+				h, c = e2eLSTMStep(xs[3], xs[4], xs[5], xs[6], xs[0].Select(0, s), h, c)
+			}
+			return Cat([]*Value{h, c}, 1)
+		}
+		require.NoError(t, GradCheck(f, inputs, nil))
 
-	// The check can fail: a backward that drops the forget-gate path through c is caught.
-	broken := func(xs ...*Value) *Value {
-		h, c := xs[1], xs[2]
-		for s := range T {
-			var cNew *Value
-			h, cNew = e2eLSTMStep(xs[3], xs[4], xs[5], xs[6], xs[0].Select(0, s), h, c.Detach())
-			c = cNew
+		// The check can fail: a backward that drops the forget-gate path through c is caught.
+		broken := func(xs ...*Value) *Value {
+			h, c := xs[1], xs[2]
+			for s := range T {
+				var cNew *Value
+				h, cNew = e2eLSTMStep(xs[3], xs[4], xs[5], xs[6], xs[0].Select(0, s), h, c.Detach())
+				c = cNew
+			}
+			return Cat([]*Value{h, c}, 1)
 		}
-		return Cat([]*Value{h, c}, 1)
-	}
-	var gcErr *GradCheckError
-	require.ErrorAs(t, GradCheck(broken, inputs, nil), &gcErr)
+		var gcErr *GradCheckError
+		require.ErrorAs(t, GradCheck(broken, inputs, nil), &gcErr)
+	})
 }
 
 // TestE2EGradCheckEmbedLSTM runs GradCheck through an embedding lookup with repeated ids
 // feeding two steps of the cell, with respect to the table and the weights.
 func TestE2EGradCheckEmbedLSTM(t *testing.T) {
-	const V, T, B, I, H = 5, 2, 2, 3, 2
-	tokens := tensor.From([]int64{1, 3, 1, 1}, B, T) // id 1 three times, twice in step 0
-	r := tensor.NewRNG(11)
-	inputs := []*tensor.Tensor{
-		r.Normal(tensor.Shape{V, I}, 0, 1, tensor.Float64),
-		r.Uniform(tensor.Shape{4 * H, I}, -0.7, 0.7, tensor.Float64),
-		r.Uniform(tensor.Shape{4 * H, H}, -0.7, 0.7, tensor.Float64),
-		r.Uniform(tensor.Shape{4 * H}, -0.7, 0.7, tensor.Float64),
-	}
-	f := func(xs ...*Value) *Value {
-		emb := xs[0].IndexSelect(0, tokens) // [B, T, I]
-		z := Const(tensor.Zeros(tensor.Shape{B, H}, tensor.Float64))
-		h, c := z, z
-		for s := range T {
-			// One bias vector serves as both b_ih and b_hh: a leaf used twice per step.
-			h, c = e2eLSTMStep(xs[1], xs[2], xs[3], xs[3], emb.Select(1, s), h, c)
+	eachDevice(t, func(t *testing.T) {
+		const V, T, B, I, H = 5, 2, 2, 3, 2
+		tokens := onDev(tensor.From([]int64{1, 3, 1, 1}, B, T)) // id 1 three times, twice in step 0
+		r := tensor.NewRNG(11)
+		inputs := []*tensor.Tensor{
+			r.Normal(tensor.Shape{V, I}, 0, 1, tensor.Float64, tensor.On(testDevice)),
+			r.Uniform(tensor.Shape{4 * H, I}, -0.7, 0.7, tensor.Float64, tensor.On(testDevice)),
+			r.Uniform(tensor.Shape{4 * H, H}, -0.7, 0.7, tensor.Float64, tensor.On(testDevice)),
+			r.Uniform(tensor.Shape{4 * H}, -0.7, 0.7, tensor.Float64, tensor.On(testDevice)),
 		}
-		return h
-	}
-	require.NoError(t, GradCheck(f, inputs, nil))
+		f := func(xs ...*Value) *Value {
+			emb := xs[0].IndexSelect(0, tokens) // [B, T, I]
+			z := Const(tensor.Zeros(tensor.Shape{B, H}, tensor.Float64, tensor.On(testDevice)))
+			h, c := z, z
+			for s := range T {
+				// One bias vector serves as both b_ih and b_hh: a leaf used twice per step.
+				h, c = e2eLSTMStep(xs[1], xs[2], xs[3], xs[3], emb.Select(1, s), h, c)
+			}
+			return h
+		}
+		require.NoError(t, GradCheck(f, inputs, nil))
+	})
 }
 
 // TestE2EFloat32MatchesFloat64 runs the float32 MLP case and the float64 one on the same

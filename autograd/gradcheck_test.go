@@ -12,24 +12,27 @@ import (
 
 // gcNormal returns float64 normal values.
 func gcNormal(seed uint64, shape ...int) *tensor.Tensor {
-	return tensor.NewRNG(seed).Normal(shape, 0, 1, tensor.Float64)
+	return tensor.NewRNG(seed).Normal(shape, 0, 1, tensor.Float64, tensor.On(testDevice))
 }
 
 // gcPositive returns float64 values in [0.5, 2), for ops defined on positive numbers.
 func gcPositive(seed uint64, shape ...int) *tensor.Tensor {
-	return tensor.NewRNG(seed).Uniform(shape, 0.5, 2, tensor.Float64)
+	return tensor.NewRNG(seed).Uniform(shape, 0.5, 2, tensor.Float64, tensor.On(testDevice))
 }
 
 // gcAway returns float64 values whose magnitude is in [0.2, 1.5), with random signs: away from
 // the kinks of ReLU, Abs and Clamp, where finite differences are meaningless.
 func gcAway(seed uint64, shape ...int) *tensor.Tensor {
 	r := tensor.NewRNG(seed)
-	mag := r.Uniform(shape, 0.2, 1.5, tensor.Float64)
-	sign := r.Bernoulli(shape, 0.5, tensor.Float64).MulScalarInPlace(2).AddScalarInPlace(-1)
+	mag := r.Uniform(shape, 0.2, 1.5, tensor.Float64, tensor.On(testDevice))
+	sign := r.Bernoulli(shape, 0.5, tensor.Float64, tensor.On(testDevice)).MulScalarInPlace(2).AddScalarInPlace(-1)
 	return mag.Mul(sign)
 }
 
-func gcIdx(vals []int64, shape ...int) *tensor.Tensor { return tensor.From(vals, shape...) }
+func gcIdx(vals []int64, shape ...int) *tensor.Tensor { return onDev(tensor.From(vals, shape...)) }
+
+// gcF64 returns float64 values on the test device.
+func gcF64(vals []float64, shape ...int) *tensor.Tensor { return onDev(tensor.From(vals, shape...)) }
 
 func gcTs(ts ...*tensor.Tensor) []*tensor.Tensor { return ts }
 
@@ -60,7 +63,7 @@ func gcCases() []gcCase {
 		{"Div", "x/x+y", gcTs(gcPositive(12, 3, 4), y34), func(x ...*Value) *Value { return x[1].Div(x[0]).Add(x[0].Div(x[0])) }, nil},
 		{"Pow", "positive base", gcTs(gcPositive(13, 3, 4), gcNormal(14, 4)), func(x ...*Value) *Value { return x[0].Pow(x[1]) }, nil},
 		{"Maximum", "broadcast", gcTs(x34, gcNormal(15, 4)), func(x ...*Value) *Value { return x[0].Maximum(x[1]) }, nil},
-		{"Maximum", "ties split the gradient", gcTs(tensor.From([]float64{1, 2, 3}), tensor.From([]float64{1, 0, 3})), func(x ...*Value) *Value { return x[0].Maximum(x[1]) }, nil},
+		{"Maximum", "ties split the gradient", gcTs(gcF64([]float64{1, 2, 3}), gcF64([]float64{1, 0, 3})), func(x ...*Value) *Value { return x[0].Maximum(x[1]) }, nil},
 		{"Minimum", "broadcast", gcTs(x34, gcNormal(16, 3, 1)), func(x ...*Value) *Value { return x[0].Minimum(x[1]) }, nil},
 		{"Neg", "", gcTs(x34), func(x ...*Value) *Value { return x[0].Neg() }, nil},
 		{"AddScalar", "and SubScalar", gcTs(x34), func(x ...*Value) *Value { return x[0].AddScalar(2).SubScalar(0.5).Mul(x[0]) }, nil},
@@ -100,10 +103,10 @@ func gcCases() []gcCase {
 		{"Mean", "axis 1", gcTs(x34), func(x ...*Value) *Value { return x[0].Mean(1) }, nil},
 		{"Mean", "all keepdim", gcTs(gcNormal(29, 2, 3, 4)), func(x ...*Value) *Value { return x[0].MeanKeepDim().Mul(x[0]) }, nil},
 		{"Prod", "no zeros", gcTs(gcAway(30, 3, 4)), func(x ...*Value) *Value { return x[0].Prod(1) }, nil},
-		{"Prod", "one and two zeros", gcTs(tensor.From([]float64{0, 2, 3, 0.5, 0, 0, 1.5, -2, 1}, 3, 3)), func(x ...*Value) *Value { return x[0].ProdKeepDim(1) }, nil},
+		{"Prod", "one and two zeros", gcTs(gcF64([]float64{0, 2, 3, 0.5, 0, 0, 1.5, -2, 1}, 3, 3)), func(x ...*Value) *Value { return x[0].ProdKeepDim(1) }, nil},
 		{"Prod", "all", gcTs(gcAway(31, 2, 3)), func(x ...*Value) *Value { return x[0].Prod() }, nil},
 		{"Max", "axis 0", gcTs(x34), func(x ...*Value) *Value { return x[0].Max(0) }, nil},
-		{"Max", "ties share the gradient", gcTs(tensor.From([]float64{1, 3, 3, 2, 0, -1}, 2, 3)), func(x ...*Value) *Value { return x[0].MaxKeepDim(1) }, nil},
+		{"Max", "ties share the gradient", gcTs(gcF64([]float64{1, 3, 3, 2, 0, -1}, 2, 3)), func(x ...*Value) *Value { return x[0].MaxKeepDim(1) }, nil},
 		{"Max", "all", gcTs(x34), func(x ...*Value) *Value { return x[0].Max() }, nil},
 		{"Min", "axis 1", gcTs(x34), func(x ...*Value) *Value { return x[0].Min(1) }, nil},
 		{"Min", "keepdim", gcTs(gcNormal(32, 2, 3, 4)), func(x ...*Value) *Value { return x[0].MinKeepDim(0, 2) }, nil},
@@ -203,7 +206,7 @@ func gcCases() []gcCase {
 		{"IndexSelect", "2-D index along the last axis", gcTs(gcNormal(80, 2, 3, 4)), func(x ...*Value) *Value {
 			return x[0].IndexSelect(-1, gcIdx([]int64{3, 3, 0, 2}, 2, 2))
 		}, nil},
-		{"IndexSelect", "0-d index", gcTs(x34), func(x ...*Value) *Value { return x[0].IndexSelect(1, tensor.Scalar[int64](2)) }, nil},
+		{"IndexSelect", "0-d index", gcTs(x34), func(x ...*Value) *Value { return x[0].IndexSelect(1, gcIdx([]int64{2}, tensor.Shape{}...)) }, nil},
 		{"IndexSelect", "axis 1", gcTs(x34), func(x ...*Value) *Value { return x[0].IndexSelect(1, gcIdx([]int64{3, 3, 0}, 3)) }, nil},
 		{"Gather", "", gcTs(x34), func(x ...*Value) *Value {
 			return x[0].Gather(1, gcIdx([]int64{0, 0, 3, 1, 2, 1}, 3, 2))
@@ -224,7 +227,7 @@ func gcCases() []gcCase {
 			return Where(gcIdx([]int64{1, 0, 0, 1}, 4), x[0], x[1])
 		}, nil},
 		{"MaskedFill", "", gcTs(x34), func(x ...*Value) *Value {
-			return x[0].MaskedFill(tensor.From([]float64{1, 0, 1}, 3, 1), -3)
+			return x[0].MaskedFill(gcF64([]float64{1, 0, 1}, 3, 1), -3)
 		}, nil},
 
 		// Fused and masking operations.
@@ -238,7 +241,7 @@ func gcCases() []gcCase {
 			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 4, 2}, 4), CrossEntropyOptions{Reduction: ReductionSum, IgnoreIndex: new(int64(-100)), LabelSmoothing: 0.2})
 		}, nil},
 		{"CrossEntropy", "none, single example", gcTs(gcNormal(68, 5)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0], tensor.Scalar[int64](3), CrossEntropyOptions{Reduction: ReductionNone})
+			return CrossEntropyWith(x[0], gcIdx([]int64{3}, tensor.Shape{}...), CrossEntropyOptions{Reduction: ReductionNone})
 		}, nil},
 		{"CrossEntropy", "mean, class weights, ignore index, label smoothing", gcTs(gcNormal(71, 5, 4)), func(x ...*Value) *Value {
 			return CrossEntropyWith(x[0], gcIdx([]int64{1, -100, 3, 0, 1}, 5), CrossEntropyOptions{Weight: gcPositive(72, 4), LabelSmoothing: 0.15})
@@ -250,7 +253,7 @@ func gcCases() []gcCase {
 			return CrossEntropyWith(x[0], gcIdx([]int64{3, 0, 3}, 3), CrossEntropyOptions{Reduction: ReductionNone, Weight: gcPositive(76, 4), LabelSmoothing: 0.3})
 		}, nil},
 		{"CrossEntropy", "mean, single example, class weights, label smoothing", gcTs(gcNormal(77, 4)), func(x ...*Value) *Value {
-			return CrossEntropyWith(x[0], tensor.Scalar[int64](2), CrossEntropyOptions{Weight: gcPositive(78, 4), LabelSmoothing: 0.1})
+			return CrossEntropyWith(x[0], gcIdx([]int64{2}, tensor.Shape{}...), CrossEntropyOptions{Weight: gcPositive(78, 4), LabelSmoothing: 0.1})
 		}, nil},
 		{"CrossEntropy", "none, of a view", gcTs(gcNormal(69, 5, 3)), func(x ...*Value) *Value {
 			return CrossEntropyWith(x[0].T(), gcIdx([]int64{0, 4, 2}, 3), CrossEntropyOptions{Reduction: ReductionNone})
@@ -259,12 +262,17 @@ func gcCases() []gcCase {
 }
 
 func TestGradCheckEveryOp(t *testing.T) {
-	for _, c := range gcCases() {
-		t.Run(c.op+"/"+c.name, func(t *testing.T) {
-			err := GradCheck(c.f, c.inputs, c.opts)
-			assert.NoError(t, err)
-		})
-	}
+	eachDevice(t, func(t *testing.T) {
+		for _, c := range gcCases() {
+			t.Run(c.op+"/"+c.name, func(t *testing.T) {
+				for _, in := range c.inputs {
+					require.Equal(t, testDevice, in.Device())
+				}
+				err := GradCheck(c.f, c.inputs, c.opts)
+				assert.NoError(t, err)
+			})
+		}
+	})
 }
 
 func TestEveryOpHasAGradCheck(t *testing.T) {

@@ -118,9 +118,11 @@ func CrossEntropy(logits *Value, targets *tensor.Tensor) *Value {
 //
 // It panics with a *tensor.Error if logits or targets is nil, the shapes do not fit, the
 // targets are not Int64, the weights do not have shape [C] or the logits' dtype and device,
-// the label smoothing is outside [0, 1], the reduction is unknown, or a target (other than
-// the ignore index) is outside [0, C). Checking the targets reads their minimum and maximum
-// back from the device, in one transfer; nothing else in the forward or backward pass does.
+// the label smoothing is outside [0, 1], or the reduction is unknown. A target (other than
+// the ignore index) outside [0, C) is found by the device, as the gather of its class panics
+// with an index out of range: at once on the CPU, and at the next synchronising call (Item,
+// say) on a device that queues its work. Nothing in the forward or backward pass reads values
+// back to the host.
 func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOptions) *Value {
 	const name = "autograd.CrossEntropy"
 	checkValue(name, "logits", logits)
@@ -130,6 +132,9 @@ func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOpt
 	}
 	if dt := logits.data.DType(); !dt.IsFloat() {
 		panicf(name, "logits must be float32 or float64, got %s of shape %v", dt, logits.data.Shape())
+	}
+	if ld, td := logits.data.Device(), targets.Device(); ld != td {
+		panicf(name, "logits are on %s, targets on %s", ld.Name(), td.Name())
 	}
 	if !(opt.LabelSmoothing >= 0 && opt.LabelSmoothing <= 1) {
 		panicf(name, "label smoothing %g outside [0, 1]", opt.LabelSmoothing)
@@ -168,7 +173,6 @@ func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOpt
 
 	ignored := t.EqScalar(float64(ignore)) // 1 where the example is ignored (Int64)
 	safe := t.MaskedFill(ignored, 0)       // ignored targets read class 0, then count for nothing
-	checkTargets(name, safe, C, ignore)
 	valid := t.NeScalar(float64(ignore))
 	validF := valid.AsType(dt) // 1 where the example counts, [N]
 	valid.Release()
@@ -299,23 +303,4 @@ func CrossEntropyWith(logits *Value, targets *tensor.Tensor, opt CrossEntropyOpt
 		}
 		return list(d)
 	}, out)
-}
-
-// checkTargets panics unless every element of t (Int64, the targets with the ignored ones
-// replaced by 0) is in [0, C). It reads one pair of numbers back from the device.
-func checkTargets(name string, t *tensor.Tensor, C int, ignore int64) {
-	if t.Numel() == 0 {
-		return
-	}
-	lo, hi := t.Min(), t.Max()
-	both := tensor.Stack([]*tensor.Tensor{lo, hi}, 0)
-	lo.Release()
-	hi.Release()
-	r := both.Int64s()
-	both.Release()
-	for _, v := range r {
-		if v < 0 || v >= int64(C) {
-			panicf(name, "target %d out of range for %d classes (ignore index %d)", v, C, ignore)
-		}
-	}
 }

@@ -119,7 +119,7 @@ func opsBuild(t testing.TB, s opsTensor) *tensor.Tensor {
 	t.Helper()
 	switch s.DType {
 	case "float64":
-		return tensor.From(s.floats(), s.Shape...)
+		return onDev(tensor.From(s.floats(), s.Shape...))
 	case "float32":
 		f := make([]float32, len(s.Data))
 		for i, v := range s.Data {
@@ -128,13 +128,13 @@ func opsBuild(t testing.TB, s opsTensor) *tensor.Tensor {
 				require.Equal(t, float64(v), float64(f[i]), "not a float32 value")
 			}
 		}
-		return tensor.From(f, s.Shape...)
+		return onDev(tensor.From(f, s.Shape...))
 	case "int64":
 		d := make([]int64, len(s.Data))
 		for i, v := range s.Data {
 			d[i] = int64(v)
 		}
-		return tensor.From(d, s.Shape...)
+		return onDev(tensor.From(d, s.Shape...))
 	}
 	t.Fatalf("unknown dtype %q", s.DType)
 	return nil
@@ -265,26 +265,28 @@ func TestOpsTorchFixture(t *testing.T) {
 		assert.Contains(t, names, "slices/"+prog+"/float64")
 	}
 
-	for _, c := range f.Cases {
-		t.Run(c.Name, func(t *testing.T) {
-			rtol, atol := opsTolerances(c.DType)
-			p, out := opsForward(t, c)
-			require.Equal(t, c.DType, out.DType().String())
-			require.Equal(t, c.Output.Shape, []int(out.Shape()), "output shape")
-			opsCompare(t, "output", out.Data().Float64s(), c.Output, rtol, atol)
+	eachDevice(t, func(t *testing.T) {
+		for _, c := range f.Cases {
+			t.Run(c.Name, func(t *testing.T) {
+				rtol, atol := opsTolerances(c.DType)
+				p, out := opsForward(t, c)
+				require.Equal(t, c.DType, out.DType().String())
+				require.Equal(t, c.Output.Shape, []int(out.Shape()), "output shape")
+				opsCompare(t, "output", out.Data().Float64s(), c.Output, rtol, atol)
 
-			out.Backward(WithGrad(opsBuild(t, c.OutGrad)))
-			require.Len(t, c.Grads, len(c.Inputs), "a gradient for every input")
-			for _, k := range slices.Sorted(maps.Keys(c.Grads)) {
-				want := c.Grads[k]
-				g := p[k].Grad()
-				require.NotNil(t, g, "no gradient for %s", k)
-				require.Equal(t, want.Shape, []int(g.Shape()), "gradient shape of %s", k)
-				require.Equal(t, c.DType, g.DType().String(), "gradient dtype of %s", k)
-				opsCompare(t, "d out / d "+k, g.Float64s(), want, rtol, atol)
-			}
-		})
-	}
+				out.Backward(WithGrad(opsBuild(t, c.OutGrad)))
+				require.Len(t, c.Grads, len(c.Inputs), "a gradient for every input")
+				for _, k := range slices.Sorted(maps.Keys(c.Grads)) {
+					want := c.Grads[k]
+					g := p[k].Grad()
+					require.NotNil(t, g, "no gradient for %s", k)
+					require.Equal(t, want.Shape, []int(g.Shape()), "gradient shape of %s", k)
+					require.Equal(t, c.DType, g.DType().String(), "gradient dtype of %s", k)
+					opsCompare(t, "d out / d "+k, g.Float64s(), want, rtol, atol)
+				}
+			})
+		}
+	})
 }
 
 // TestCrossEntropyZeroOptionsAreTorchDefaults checks that CrossEntropy, the zero options and
@@ -339,12 +341,12 @@ func TestCrossEntropyErrors(t *testing.T) {
 		want string
 		fn   func()
 	}{
-		{ce + "target 3 out of range for 3 classes (ignore index -100)", func() { CrossEntropy(x, tensor.From([]int64{0, 3})) }},
-		{ce + "target -1 out of range for 3 classes (ignore index -100)", func() { CrossEntropy(x, tensor.From([]int64{-1, 0})) }},
-		{ce + "target -100 out of range for 3 classes (ignore index 1)", func() {
+		{"tensor.Gather: index 3 out of range for dimension of size 3", func() { CrossEntropy(x, tensor.From([]int64{0, 3})) }},
+		{"tensor.Gather: index -1 out of range for dimension of size 3", func() { CrossEntropy(x, tensor.From([]int64{-1, 0})) }},
+		{"tensor.Gather: index -100 out of range for dimension of size 3", func() {
 			CrossEntropyWith(x, tensor.From([]int64{-100, 1}), CrossEntropyOptions{IgnoreIndex: new(int64(1))})
 		}},
-		{ce + "target 5 out of range for 3 classes (ignore index -100)", func() {
+		{"tensor.Gather: index 5 out of range for dimension of size 3", func() {
 			CrossEntropy(Param(tensor.Zeros(tensor.Shape{3}, tensor.Float64)), tensor.Scalar[int64](5))
 		}},
 		{ce + "nil logits", func() { CrossEntropy(nil, y) }},

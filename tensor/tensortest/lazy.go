@@ -100,7 +100,7 @@ func (d *lazyDevice) syncLocked() {
 	}
 	if e := d.failed; e != nil {
 		d.failed = nil
-		panic(e)
+		panic(&tensor.Error{Op: e.Op, Msg: e.Msg})
 	}
 }
 
@@ -119,6 +119,19 @@ func (d *lazyDevice) runOne(f func()) {
 		}
 	}()
 	f()
+}
+
+// Syncs returns how many times a device made by Lazy has run its queue (on Read or Sync), and
+// -1 for any other device: a test can check that a training step never waited for the
+// device.
+func Syncs(dev tensor.Device) int {
+	d, ok := dev.(*lazyDevice)
+	if !ok {
+		return -1
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.runs
 }
 
 // Pending returns the number of queued kernels of a device made by Lazy, and -1 for any other
