@@ -64,195 +64,159 @@ var (
 	opRPowScalar = register("RPowScalar")
 )
 
-// Add returns v + u, broadcasting.
-func (v *Value) Add(u *Value) *Value {
-	out := v.data.Add(u.data)
-	n := newNode2(opAdd, v, u)
+// Saved operands of a binary operation, for binaryOp.
+const (
+	saveV   = 1 << iota // the first operand
+	saveU               // the second operand
+	saveOut             // the result
+)
+
+// binaryGrad computes the gradients of a binary operation from the output gradient g and the
+// saved tensors (nil where not saved), only for the operands that need one (nil for the
+// other), at the broadcast shape. It may return g itself, which it must not modify; any other
+// tensor it returns is handed over.
+type binaryGrad func(g, v, u, out *tensor.Tensor, needV, needU bool) (gv, gu *tensor.Tensor)
+
+// binaryOp records an elementwise operation of v and u, broadcast together, whose result is
+// out: it saves what save names and sums each gradient that grad returns back down to its
+// operand's shape.
+func binaryOp(op *opInfo, v, u *Value, out *tensor.Tensor, save int, grad binaryGrad) *Value {
+	n := newNode2(op, v, u)
 	if n == nil {
 		return constant(out, v, u)
 	}
+	var vd, ud, od *tensor.Tensor
+	if save&saveV != 0 {
+		vd = n.save(v.data)
+	}
+	if save&saveU != 0 {
+		ud = n.save(u.data)
+	}
+	if save&saveOut != 0 {
+		od = n.save(out)
+	}
 	vs, us := v.data.Shape(), u.data.Shape()
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
-		var gv, gu *tensor.Tensor
-		if n.needs[0] {
-			gv = g[0].SumTo(vs)
+		gv, gu := grad(g[0], vd, ud, od, n.needs[0], n.needs[1])
+		down := func(x *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
+			switch x {
+			case nil:
+				return nil
+			case g[0]:
+				return x.SumTo(shape) // a new tensor, leaving the incoming gradient alone
+			}
+			return sumTo(x, shape)
 		}
-		if n.needs[1] {
-			gu = g[0].SumTo(us)
-		}
-		return list(gv, gu)
+		return list(down(gv, vs), down(gu, us))
 	}, out)
+}
+
+// Add returns v + u, broadcasting.
+func (v *Value) Add(u *Value) *Value {
+	return binaryOp(opAdd, v, u, v.data.Add(u.data), 0, func(g, _, _, _ *tensor.Tensor, needV, needU bool) (gv, gu *tensor.Tensor) {
+		return pick(needV, g), pick(needU, g)
+	})
 }
 
 // Sub returns v - u, broadcasting.
 func (v *Value) Sub(u *Value) *Value {
-	out := v.data.Sub(u.data)
-	n := newNode2(opSub, v, u)
-	if n == nil {
-		return constant(out, v, u)
-	}
-	vs, us := v.data.Shape(), u.data.Shape()
-	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
-		var gv, gu *tensor.Tensor
-		if n.needs[0] {
-			gv = g[0].SumTo(vs)
+	return binaryOp(opSub, v, u, v.data.Sub(u.data), 0, func(g, _, _, _ *tensor.Tensor, needV, needU bool) (gv, gu *tensor.Tensor) {
+		if needU {
+			gu = g.Neg()
 		}
-		if n.needs[1] {
-			gu = sumTo(g[0].Neg(), us)
-		}
-		return list(gv, gu)
-	}, out)
+		return pick(needV, g), gu
+	})
 }
 
 // Mul returns v · u elementwise, broadcasting.
 func (v *Value) Mul(u *Value) *Value {
-	out := v.data.Mul(u.data)
-	n := newNode2(opMul, v, u)
-	if n == nil {
-		return constant(out, v, u)
-	}
-	vd, ud := n.save(v.data), n.save(u.data)
-	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
-		var gv, gu *tensor.Tensor
-		if n.needs[0] {
-			gv = sumTo(g[0].Mul(ud), vd.Shape())
+	return binaryOp(opMul, v, u, v.data.Mul(u.data), saveV|saveU, func(g, v, u, _ *tensor.Tensor, needV, needU bool) (gv, gu *tensor.Tensor) {
+		if needV {
+			gv = g.Mul(u)
 		}
-		if n.needs[1] {
-			gu = sumTo(g[0].Mul(vd), ud.Shape())
+		if needU {
+			gu = g.Mul(v)
 		}
-		return list(gv, gu)
-	}, out)
+		return gv, gu
+	})
 }
 
 // Div returns v / u elementwise, broadcasting.
 func (v *Value) Div(u *Value) *Value {
-	out := v.data.Div(u.data)
-	n := newNode2(opDiv, v, u)
-	if n == nil {
-		return constant(out, v, u)
-	}
-	ud, od := n.save(u.data), n.save(out)
-	vs := v.data.Shape()
-	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
-		var gv, gu *tensor.Tensor
-		var q *tensor.Tensor
-		if n.needs[0] || n.needs[1] {
-			q = g[0].Div(ud) // g / u
-		}
-		if n.needs[1] {
+	return binaryOp(opDiv, v, u, v.data.Div(u.data), saveU|saveOut, func(g, _, u, out *tensor.Tensor, needV, needU bool) (gv, gu *tensor.Tensor) {
+		q := g.Div(u) // g / u
+		if needU {
 			// d(v/u)/du = -v/u² = -out/u
-			gu = sumTo(q.Mul(od).ApplyInPlace(tensor.OpNeg, 0, 0), ud.Shape())
+			gu = q.Mul(out).ApplyInPlace(tensor.OpNeg, 0, 0)
 		}
-		if n.needs[0] {
-			gv = sumTo(q, vs)
-		} else if q != nil {
+		if !needV {
 			q.Release()
+			return nil, gu
 		}
-		return list(gv, gu)
-	}, out)
+		return q, gu
+	})
 }
 
 // Pow returns vᵘ elementwise, broadcasting. As in torch, the gradient with respect to u is
 // taken as 0 where v is 0 and u >= 0, and the gradient with respect to v as 0 where u is 0.
 func (v *Value) Pow(u *Value) *Value {
-	out := v.data.Pow(u.data)
-	n := newNode2(opPow, v, u)
-	if n == nil {
-		return constant(out, v, u)
-	}
-	vd, ud, od := n.save(v.data), n.save(u.data), n.save(out)
-	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
-		var gv, gu *tensor.Tensor
-		if n.needs[0] {
+	return binaryOp(opPow, v, u, v.data.Pow(u.data), saveV|saveU|saveOut, func(g, v, u, out *tensor.Tensor, needV, needU bool) (gv, gu *tensor.Tensor) {
+		var s tensor.Scope
+		defer s.Release()
+		if needV {
 			// g · u · v^(u-1), zero where u == 0
-			um1 := ud.AddScalar(-1)
-			p := vd.Pow(um1)
-			um1.Release()
-			p.MulInPlace(ud)
-			zero := ud.EqScalar(0)
-			t := p.MaskedFill(zero, 0)
-			p.Release()
-			zero.Release()
-			gv = sumTo(t.Mul(g[0]), vd.Shape())
-			t.Release()
+			d := s.Own(v.Pow(s.Own(u.AddScalar(-1)))).MulInPlace(u)
+			gv = s.Own(d.MaskedFill(s.Own(u.EqScalar(0)), 0)).Mul(g)
 		}
-		if n.needs[1] {
+		if needU {
 			// g · out · ln v, zero where v == 0 and u >= 0
-			l := vd.Log()
-			l.MulInPlace(od)
-			c1 := vd.EqScalar(0)
-			c2 := ud.GeScalar(0)
-			c1.MulInPlace(c2)
-			t := l.MaskedFill(c1, 0)
-			l.Release()
-			c1.Release()
-			c2.Release()
-			gu = sumTo(t.Mul(g[0]), ud.Shape())
-			t.Release()
+			d := s.Own(v.Log()).MulInPlace(out)
+			zero := s.Own(v.EqScalar(0)).MulInPlace(s.Own(u.GeScalar(0)))
+			gu = s.Own(d.MaskedFill(zero, 0)).Mul(g)
 		}
-		return list(gv, gu)
-	}, out)
+		return gv, gu
+	})
 }
 
-// extremumGrads returns the gradients of Maximum (max true) or Minimum: the gradient goes to
-// the larger (smaller) operand, split in half where they tie, as in torch.
-func extremumGrads(n *node, g, a, b *tensor.Tensor, max bool) []*tensor.Tensor {
-	eq := a.Eq(b)
-	half := eq.MulScalar(-0.5).AddScalarInPlace(1) // 0.5 at ties, 1 elsewhere
-	eq.Release()
-	base := g.Mul(half)
-	half.Release()
-	var ga, gb *tensor.Tensor
-	if n.needs[0] {
-		var lose *tensor.Tensor // where a loses
-		if max {
-			lose = a.Lt(b)
-		} else {
-			lose = a.Gt(b)
-		}
-		t := base.MaskedFill(lose, 0)
-		lose.Release()
-		ga = sumTo(t, a.Shape())
+// pick returns t when need is true, nil otherwise.
+func pick(need bool, t *tensor.Tensor) *tensor.Tensor {
+	if need {
+		return t
 	}
-	if n.needs[1] {
-		var lose *tensor.Tensor
-		if max {
-			lose = a.Gt(b)
-		} else {
-			lose = a.Lt(b)
+	return nil
+}
+
+// extremumGrad returns the gradient of Maximum (max true) or Minimum: it goes to the larger
+// (smaller) operand, split in half where they tie, as in torch.
+func extremumGrad(max bool) binaryGrad {
+	return func(g, a, b, _ *tensor.Tensor, needA, needB bool) (ga, gb *tensor.Tensor) {
+		var s tensor.Scope
+		defer s.Release()
+		// 0.5 at ties, 1 elsewhere.
+		base := s.Own(g.Mul(s.Own(s.Own(a.Eq(b)).MulScalar(-0.5).AddScalarInPlace(1))))
+		// Where a wins and where b wins (each loses where the other is greater).
+		aLoses, bLoses := a.Lt, a.Gt
+		if !max {
+			aLoses, bLoses = a.Gt, a.Lt
 		}
-		t := base.MaskedFill(lose, 0)
-		lose.Release()
-		gb = sumTo(t, b.Shape())
+		if needA {
+			ga = base.MaskedFill(s.Own(aLoses(b)), 0)
+		}
+		if needB {
+			gb = base.MaskedFill(s.Own(bLoses(b)), 0)
+		}
+		return ga, gb
 	}
-	base.Release()
-	return list(ga, gb)
 }
 
 // Maximum returns the elementwise maximum of v and u, broadcasting.
 func (v *Value) Maximum(u *Value) *Value {
-	out := v.data.Maximum(u.data)
-	n := newNode2(opMaximum, v, u)
-	if n == nil {
-		return constant(out, v, u)
-	}
-	vd, ud := n.save(v.data), n.save(u.data)
-	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
-		return extremumGrads(n, g[0], vd, ud, true)
-	}, out)
+	return binaryOp(opMaximum, v, u, v.data.Maximum(u.data), saveV|saveU, extremumGrad(true))
 }
 
 // Minimum returns the elementwise minimum of v and u, broadcasting.
 func (v *Value) Minimum(u *Value) *Value {
-	out := v.data.Minimum(u.data)
-	n := newNode2(opMinimum, v, u)
-	if n == nil {
-		return constant(out, v, u)
-	}
-	vd, ud := n.save(v.data), n.save(u.data)
-	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
-		return extremumGrads(n, g[0], vd, ud, false)
-	}, out)
+	return binaryOp(opMinimum, v, u, v.data.Minimum(u.data), saveV|saveU, extremumGrad(false))
 }
 
 // Neg returns -v.
