@@ -384,15 +384,10 @@ func runNode(n *node) {
 	if len(ins) != len(n.inputs) {
 		panicf("autograd.Backward", "backward of %s returned %d gradients for %d inputs", n.op.name, len(ins), len(n.inputs))
 	}
-	// Route each input gradient. A tensor returned twice, or one of the incoming gradients,
-	// is passed on under a fresh handle so that every slot owns what it holds. The tensors a
-	// user Function returns stay the user's: the engine passes on aliases of them.
-	taken := make(map[*tensor.Tensor]bool, len(grads)+len(ins))
-	for _, g := range grads {
-		taken[g] = false
-	}
-	// First decide what each input receives, making every alias before anything is handed
-	// over (handing over may release the tensor).
+	// Every input's slot must own the tensor it receives. A returned tensor that is also an
+	// incoming gradient, that another input already receives, or that a user Function
+	// returned (it stays the user's) is passed on under a fresh handle. All of them are made
+	// before anything is handed over, since handing over may release a tensor.
 	give := make([]*tensor.Tensor, len(ins))
 	for i, g := range ins {
 		if g == nil || !n.needs[i] {
@@ -401,11 +396,10 @@ func runNode(n *node) {
 		if n.region == nil {
 			checkGradShape(n, i, g)
 		}
-		if n.custom || taken[g] {
+		if n.custom || slices.Contains(grads, g) || slices.Contains(give[:i], g) {
 			give[i] = g.Alias()
 		} else {
 			give[i] = g
-			taken[g] = true
 		}
 	}
 	for i, g := range give {
@@ -416,32 +410,29 @@ func runNode(n *node) {
 			checkFinite(g, fmt.Sprintf("the backward pass of %s produced %%s in the gradient of input %d%s", n.op.name, i, n.siteSuffix()))
 		}
 		in := n.inputs[i]
-		if n.region != nil {
+		switch {
+		case n.region != nil:
 			routeRegion(n, in, g)
-			continue
-		}
-		if in.node == nil {
+		case in.node == nil:
 			accumulateLeaf(in, g)
-			continue
+		default:
+			if in.retainGrad {
+				accumulateLeaf(in, g.Alias())
+			}
+			accumulate(&in.node.grads[in.out], g)
 		}
-		if in.retainGrad {
-			accumulateLeaf(in, g.Alias())
-		}
-		accumulate(&in.node.grads[in.out], g)
 	}
+	// What nobody received dies here: gradients computed for inputs that need none (a user
+	// Function's stay the user's), and the incoming gradients.
 	if !n.custom {
-		// Gradients computed for inputs that need none are dropped.
 		for i, g := range ins {
-			if g != nil && !n.needs[i] {
-				if _, known := taken[g]; !known {
-					taken[g] = true
-					g.Release()
-				}
+			if g != nil && !n.needs[i] && !slices.Contains(give, g) && !slices.Contains(grads, g) && !slices.Contains(ins[:i], g) {
+				g.Release()
 			}
 		}
 	}
 	for i, g := range grads {
-		if !taken[g] {
+		if !slices.Contains(give, g) {
 			g.Release()
 		}
 		n.grads[i] = nil

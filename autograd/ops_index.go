@@ -36,38 +36,30 @@ func (v *Value) MatMul(u *Value) *Value { return MatMul(v, u) }
 // matmulGrads returns the gradients of a @ b: g @ bᵀ and aᵀ @ g, reduced over broadcast batch
 // dimensions, with 1-D operands handled as torch does.
 func matmulGrads(needA, needB bool, g, a, b *tensor.Tensor) []*tensor.Tensor {
-	a2, b2 := a, b
-	if a.NDim() == 1 {
-		a2 = a.Unsqueeze(0)
-		defer a2.Release()
-	}
-	if b.NDim() == 1 {
-		b2 = b.Unsqueeze(1)
-		defer b2.Release()
-	}
-	// g with the dimensions matmul removed for 1-D operands put back: [..., m, n].
-	g2 := g
+	var s tensor.Scope
+	defer s.Release()
+	// The operands as matrices, and g with the dimensions matmul removed for 1-D operands put
+	// back: [..., m, n].
+	a2, b2, g2 := a, b, g
 	switch {
 	case a.NDim() == 1 && b.NDim() == 1:
-		g2 = g.Reshape(1, 1)
+		g2 = s.Own(g.Reshape(1, 1))
 	case a.NDim() == 1:
-		g2 = g.Unsqueeze(-2)
+		g2 = s.Own(g.Unsqueeze(-2))
 	case b.NDim() == 1:
-		g2 = g.Unsqueeze(-1)
+		g2 = s.Own(g.Unsqueeze(-1))
 	}
-	if g2 != g {
-		defer g2.Release()
+	if a.NDim() == 1 {
+		a2 = s.Own(a.Unsqueeze(0))
+	}
+	if b.NDim() == 1 {
+		b2 = s.Own(b.Unsqueeze(1))
 	}
 	var ga, gb *tensor.Tensor
 	if needA {
-		bt := b2.Transpose(-1, -2)
-		p := tensor.MatMul(g2, bt)
-		bt.Release()
-		ga = sumTo(p, a2.Shape())
+		ga = sumTo(tensor.MatMul(g2, s.Own(b2.Transpose(-1, -2))), a2.Shape())
 		if a.NDim() == 1 {
-			r := ga.Reshape(a.Shape()...)
-			ga.Release()
-			ga = r
+			ga = reshapeOwned(ga, a.Shape())
 		}
 	}
 	if needB {
@@ -75,26 +67,24 @@ func matmulGrads(needA, needB bool, g, a, b *tensor.Tensor) []*tensor.Tensor {
 		if b2.NDim() == 2 && a2.NDim() > 2 {
 			// b is a shared matrix (a linear layer applied to a batch): fold the batch into
 			// the rows, aᵀ @ g = (B·m × k)ᵀ @ (B·m × n), with no batch of products to sum.
-			af := a2.Reshape(-1, a2.Size(-1))
-			gf := g2.Reshape(-1, g2.Size(-1))
-			at := af.Transpose(0, 1)
-			p = tensor.MatMul(at, gf)
-			at.Release()
-			af.Release()
-			gf.Release()
+			af := s.Own(a2.Reshape(-1, a2.Size(-1)))
+			p = tensor.MatMul(s.Own(af.Transpose(0, 1)), s.Own(g2.Reshape(-1, g2.Size(-1))))
 		} else {
-			at := a2.Transpose(-1, -2)
-			p = tensor.MatMul(at, g2)
-			at.Release()
+			p = tensor.MatMul(s.Own(a2.Transpose(-1, -2)), g2)
 		}
 		gb = sumTo(p, b2.Shape())
 		if b.NDim() == 1 {
-			r := gb.Reshape(b.Shape()...)
-			gb.Release()
-			gb = r
+			gb = reshapeOwned(gb, b.Shape())
 		}
 	}
 	return list(ga, gb)
+}
+
+// reshapeOwned returns t reshaped, releasing t (the result keeps the storage).
+func reshapeOwned(t *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
+	r := t.Reshape(shape...)
+	t.Release()
+	return r
 }
 
 // IndexSelect returns the slices of v at positions idx (Int64, of any shape) along axis: the
