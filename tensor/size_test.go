@@ -308,3 +308,29 @@ func TestGemmChoiceSaturates(t *testing.T) {
 	assert.Equal(t, 1, pl.tm, "huge k: one row per tile")
 	assert.Equal(t, 4, pl.tilesM)
 }
+
+// TestEmptyViewsStayInsideBuffer checks that views without elements keep their offset, so
+// that Span, which is the offset for them, stays within the buffer (found by FuzzNarrowSlice:
+// Zeros(0, 5).Slice(1, 0, 5, 2).Narrow(1, 1, 1) had offset 2 over a buffer of 0 elements).
+func TestEmptyViewsStayInsideBuffer(t *testing.T) {
+	z := Zeros(Shape{0, 5})
+	tests := []struct {
+		name string
+		v    *Tensor
+	}{
+		{"Slice then Narrow", z.Slice(1, 0, 5, 2).Narrow(1, 1, 1)},
+		{"Narrow", z.Narrow(1, 4, 1)},
+		{"Slice", z.Slice(1, 3, 5, 1)},
+		{"Select", z.Select(1, 4)},
+		{"huge", Zeros(Shape{0, sz61, 2}).Narrow(1, sz61-1, 1).Select(2, 1)},
+	}
+	for _, tc := range tests {
+		l := tc.v.Layout()
+		assert.Equal(t, 0, l.Offset, tc.name)
+		assert.Equal(t, 0, l.Span(), tc.name)
+		assert.Equal(t, 0, tc.v.Numel(), tc.name)
+	}
+	x := vwSeq(2, 3)
+	assert.Equal(t, 1, x.Narrow(1, 1, 2).Layout().Offset, "views with elements still move")
+	assert.Equal(t, vwF32(5), x.Select(0, 1).Select(0, 2).Reshape(1).Float32s())
+}

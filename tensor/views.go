@@ -152,7 +152,7 @@ func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 	}
 	l := t.layout.clone()
 	l.Shape[axis] = length
-	if length > 0 {
+	if l.Numel() > 0 { // an empty view keeps its offset, so that it stays inside the buffer
 		l.Offset += start * l.Strides[axis]
 	}
 	return t.view(l)
@@ -185,7 +185,7 @@ func (t *Tensor) Slice(axis, start, end, step int) *Tensor {
 	}
 	l := t.layout.clone()
 	l.Shape[axis] = n
-	if n > 0 {
+	if l.Numel() > 0 { // an empty view keeps its offset, so that it stays inside the buffer
 		l.Offset += start * l.Strides[axis]
 	}
 	if n > 1 {
@@ -210,7 +210,10 @@ func (t *Tensor) Select(axis, i int) *Tensor {
 	l := Layout{
 		Shape:   slices.Delete(slices.Clone(t.layout.Shape), axis, axis+1),
 		Strides: slices.Delete(slices.Clone(t.layout.Strides), axis, axis+1),
-		Offset:  t.layout.Offset + i*t.layout.Strides[axis],
+		Offset:  t.layout.Offset,
+	}
+	if l.Numel() > 0 { // an empty view keeps its offset, so that it stays inside the buffer
+		l.Offset += i * t.layout.Strides[axis]
 	}
 	return t.view(l)
 }
