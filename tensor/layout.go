@@ -82,7 +82,8 @@ func (l Layout) Numel() int { return Shape(l.Shape).Numel() }
 func (l Layout) NDim() int { return len(l.Shape) }
 
 // IsContiguous reports whether the elements occupy Numel consecutive buffer slots in row-major
-// order starting at Offset. Strides of size-1 dimensions do not matter.
+// order starting at Offset. Strides of size-1 dimensions do not matter. It panics as Numel
+// does.
 func (l Layout) IsContiguous() bool {
 	if l.Numel() == 0 {
 		return true // as in torch: a layout without elements is contiguous whatever its strides
