@@ -1,8 +1,7 @@
 package tensor
 
 import (
-	"fmt"
-	"math"
+	"math/big"
 	"slices"
 )
 
@@ -144,10 +143,7 @@ func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 		start += d // no overflow: d >= 0
 	}
 	if start < 0 || length < 0 || start > d || length > d-start {
-		end := fmt.Sprint(start + length)
-		if start > 0 && length > math.MaxInt-start {
-			end = fmt.Sprintf("%d+%d", start, length) // start+length overflows int
-		}
+		end := new(big.Int).Add(big.NewInt(int64(start)), big.NewInt(int64(length))) // exact
 		panicf("tensor.Narrow", "range [%d, %s) out of bounds for dimension %d of shape %s", start, end, axis, shapeStr(t.layout.Shape))
 	}
 	l := t.layout.clone()
