@@ -336,3 +336,45 @@ func TestEmptyViewsStayInsideBuffer(t *testing.T) {
 	assert.Equal(t, 1, x.Narrow(1, 1, 2).Layout().Offset, "views with elements still move")
 	assert.Equal(t, vwF32(5), x.Select(0, 1).Select(0, 2).Reshape(1).Float32s())
 }
+
+// TestGenerateBlocks checks the constructors that fill a tensor a block at a time on tensors
+// of several blocks: the values are those of one pass over the whole tensor.
+func TestGenerateBlocks(t *testing.T) {
+	n := 2*generateBlock + 5
+
+	a := Arange(0, float64(n), 1, Int64).Int64s()
+	require.Len(t, a, n)
+	for i, v := range a {
+		require.Equal(t, int64(i), v)
+	}
+
+	l := Linspace(-1, 1, n, Float64).Float64s()
+	require.Len(t, l, n)
+	h := 2 / float64(n-1)
+	for i, v := range l {
+		want := -1 + h*float64(i)
+		if i >= n/2 {
+			want = 1 - h*float64(n-1-i)
+		}
+		require.Equal(t, want, v, "element %d", i)
+	}
+	assert.Equal(t, 1.0, l[n-1])
+
+	// The same seed draws the same numbers in the same order, whatever the tensor's size.
+	long := NewRNG(7).Normal(Shape{n}, 0, 1, Float64).Float64s()
+	short := NewRNG(7).Normal(Shape{generateBlock + 3}, 0, 1, Float64).Float64s()
+	assert.Equal(t, short, long[:len(short)])
+	ints := NewRNG(9).Integers(Shape{n}, -5, 5).Int64s()
+	floats := NewRNG(9).Integers(Shape{n}, -5, 5, Float32).Float32s()
+	for i := range ints {
+		require.Equal(t, float32(ints[i]), floats[i])
+	}
+
+	p := NewRNG(3).Permutation(n).Int64s()
+	seen := make([]bool, n)
+	for _, v := range p {
+		require.False(t, seen[v], "value %d twice", v)
+		seen[v] = true
+	}
+	assert.Equal(t, p, NewRNG(3).Permutation(n, Float64).Int64s())
+}
