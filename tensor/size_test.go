@@ -378,3 +378,28 @@ func TestGenerateBlocks(t *testing.T) {
 	}
 	assert.Equal(t, p, NewRNG(3).Permutation(n, Float64).Int64s())
 }
+
+// TestConstructorsAllocateFirst checks that the constructors which compute their values on
+// the host (Arange, Linspace, Eye, the RNG draws) allocate the tensor on its device before
+// they build anything: a tensor too large for the machine meets the device's Alloc check as
+// a *Error instead of a host allocation that kills the process.
+func TestConstructorsAllocateFirst(t *testing.T) {
+	const n = 1 << 50 // 4 PiB of float32: valid sizes, more memory than any machine has
+	tests := []struct {
+		name string
+		fn   func()
+	}{
+		{"Arange", func() { Arange(0, n, 1) }},
+		{"Linspace", func() { Linspace(0, 1, n) }},
+		{"Eye", func() { Eye(1 << 25) }},
+		{"Zeros", func() { Zeros(Shape{n}) }},
+		{"Normal", func() { NewRNG(1).Normal(Shape{n}, 0, 1) }},
+		{"Integers", func() { NewRNG(1).Integers(Shape{n}, 0, 3) }},
+		{"Permutation", func() { NewRNG(1).Permutation(n) }},
+	}
+	for _, tc := range tests {
+		var e *Error
+		require.True(t, errors.As(Maybe(tc.fn), &e), tc.name)
+		assert.Equal(t, "tensor.Alloc", e.Op, tc.name)
+	}
+}
