@@ -184,7 +184,7 @@ func generate[S float64 | int64](op string, shape []int, o options, next func(of
 	for off := 0; off < n; {
 		v := vals[:min(len(vals), n-off)]
 		next(off, v)
-		// Write copies from the slice before it returns (see Device), so vals is reused.
+		// Each block is converted to a slice of the dtype, which Write copies (see Device).
 		switch o.dtype {
 		case Float32:
 			o.dev.Write(t.st.buf, off, convertElems[float32](v))
