@@ -38,27 +38,19 @@ func makeOptions(op string, opts []Option) options {
 	return o
 }
 
-func checkShape(op string, shape []int) {
-	for _, d := range shape {
-		if d < 0 {
-			panicf(op, "negative dimension in shape %s", shapeStr(shape))
-		}
-	}
-}
-
 // From returns a new CPU tensor holding a copy of data with the given shape; the dtype follows
 // from T. With no shape arguments the tensor is 1-D; an explicit empty shape, as in
 // From(data, t.Shape()...) for a 0-d t or From(data, Shape{}...), makes a 0-d tensor. It
-// panics if the shape does not hold len(data) elements.
+// panics if the shape is not valid (see "Sizes" in the package documentation) or does not
+// hold len(data) elements.
 func From[T Element](data []T, shape ...int) *Tensor {
 	if shape == nil {
 		shape = []int{len(data)}
 	}
-	checkShape("tensor.From", shape)
-	if n := Shape(shape).Numel(); n != len(data) {
+	if n := checkedNumel("tensor.From", shape); n != len(data) {
 		panicf("tensor.From", "shape %s needs %d elements, got %d", shapeStr(shape), n, len(data))
 	}
-	t := alloc(CPU, DTypeOf[T](), shape)
+	t := allocChecked("tensor.From", CPU, DTypeOf[T](), shape)
 	copy(cpuData[T](t.st.buf), data)
 	return t
 }
@@ -69,30 +61,33 @@ func Scalar[T Element](v T) *Tensor {
 }
 
 // Empty returns a tensor of the given shape whose contents are unspecified: it skips the fill
-// when every element will be written anyway.
+// when every element will be written anyway. It panics if the shape is not valid or its size
+// in bytes overflows int (see "Sizes" in the package documentation), or if an option is.
 func Empty(shape Shape, opts ...Option) *Tensor {
 	o := makeOptions("tensor.Empty", opts)
-	checkShape("tensor.Empty", shape)
-	return alloc(o.dev, o.dtype, shape)
+	return allocChecked("tensor.Empty", o.dev, o.dtype, shape)
 }
 
 // Full returns a tensor of the given shape with every element v (Float32 on the CPU unless
-// options say otherwise). It panics if v is not an integer that int64 holds and the dtype is
-// Int64.
-func Full(shape Shape, v float64, opts ...Option) *Tensor {
-	o := makeOptions("tensor.Full", opts)
-	checkShape("tensor.Full", shape)
-	checkScalarFor("tensor.Full", o.dtype, shape, v)
+// options say otherwise). It panics if the shape is not valid or its size in bytes overflows
+// int (see "Sizes" in the package documentation), if an option is, or if v is not an integer
+// that int64 holds and the dtype is Int64.
+func Full(shape Shape, v float64, opts ...Option) *Tensor { return full("tensor.Full", shape, v, opts) }
+
+// Zeros returns a tensor of zeros. It panics as Full does.
+func Zeros(shape Shape, opts ...Option) *Tensor { return full("tensor.Zeros", shape, 0, opts) }
+
+// Ones returns a tensor of ones. It panics as Full does.
+func Ones(shape Shape, opts ...Option) *Tensor { return full("tensor.Ones", shape, 1, opts) }
+
+func full(op string, shape Shape, v float64, opts []Option) *Tensor {
+	o := makeOptions(op, opts)
+	checkedBytes(op, o.dtype, shape)
+	checkScalarFor(op, o.dtype, shape, v)
 	t := alloc(o.dev, o.dtype, shape)
 	o.dev.Fill(t.strided(), v)
 	return t
 }
-
-// Zeros returns a tensor of zeros.
-func Zeros(shape Shape, opts ...Option) *Tensor { return Full(shape, 0, opts...) }
-
-// Ones returns a tensor of ones.
-func Ones(shape Shape, opts ...Option) *Tensor { return Full(shape, 1, opts...) }
 
 // ZerosLike returns a tensor of zeros with t's shape, dtype and device.
 func ZerosLike(t *Tensor) *Tensor { return FullLike(t, 0) }
@@ -100,101 +95,113 @@ func ZerosLike(t *Tensor) *Tensor { return FullLike(t, 0) }
 // OnesLike returns a tensor of ones with t's shape, dtype and device.
 func OnesLike(t *Tensor) *Tensor { return FullLike(t, 1) }
 
-// FullLike returns a tensor filled with v with t's shape, dtype and device.
+// FullLike returns a tensor filled with v with t's shape, dtype and device. It panics if t's
+// size in bytes overflows int (t may be expanded), or as Full does for v.
 func FullLike(t *Tensor, v float64) *Tensor {
 	st := t.live("tensor.FullLike")
+	checkedBytes("tensor.FullLike", st.buf.DType(), t.layout.Shape)
 	return Full(t.layout.Shape, v, st.buf.DType(), On(st.dev))
 }
 
-// EmptyLike returns a tensor with t's shape, dtype and device and unspecified contents.
+// EmptyLike returns a tensor with t's shape, dtype and device and unspecified contents. It
+// panics if t's size in bytes overflows int (t may be expanded).
 func EmptyLike(t *Tensor) *Tensor {
 	st := t.live("tensor.EmptyLike")
-	return alloc(st.dev, st.buf.DType(), t.layout.Shape)
+	return allocChecked("tensor.EmptyLike", st.dev, st.buf.DType(), t.layout.Shape)
 }
 
 // Arange returns the 1-D tensor start, start+step, ... up to but excluding end, like
-// torch.arange. It panics if step is 0 or has the wrong sign for the range.
+// torch.arange. It panics if step is 0 or has the wrong sign for the range, or if the number
+// of values does not fit in an int or their size in bytes overflows int.
 func Arange(start, end, step float64, opts ...Option) *Tensor {
-	o := makeOptions("tensor.Arange", opts)
+	const op = "tensor.Arange"
+	o := makeOptions(op, opts)
 	if step == 0 || math.IsNaN(start+end+step) || math.IsInf(start, 0) || math.IsInf(end, 0) || (end-start)*step < 0 {
-		panicf("tensor.Arange", "bad range start=%g end=%g step=%g", start, end, step)
+		panicf(op, "bad range start=%g end=%g step=%g", start, end, step)
 	}
-	n := int(math.Ceil((end - start) / step))
-	vals := make([]float64, n)
-	for i := range vals {
-		vals[i] = start + float64(i)*step
+	count := math.Ceil((end - start) / step) // +Inf when end-start overflows
+	if !(count < 1<<63) {
+		panicf(op, "range start=%g end=%g step=%g holds %g values, more than an int counts", start, end, step, count)
 	}
-	return fromFloat64s(vals, []int{n}, o)
+	return generate(op, []int{int(count)}, o, func(off int, vals []float64) {
+		for i := range vals {
+			vals[i] = start + float64(off+i)*step
+		}
+	})
 }
 
 // Linspace returns steps evenly spaced values from start to end inclusive, like
-// torch.linspace.
+// torch.linspace. It panics if steps is negative or the values' size in bytes overflows int.
 func Linspace(start, end float64, steps int, opts ...Option) *Tensor {
-	o := makeOptions("tensor.Linspace", opts)
+	const op = "tensor.Linspace"
+	o := makeOptions(op, opts)
 	if steps < 0 {
-		panicf("tensor.Linspace", "negative number of steps %d", steps)
+		panicf(op, "negative number of steps %d", steps)
 	}
-	vals := make([]float64, steps)
-	if steps == 1 {
-		vals[0] = start
-	}
-	if steps > 1 {
-		h := (end - start) / float64(steps-1)
-		// Fill from both ends like torch, so the last value is exactly end.
-		half := steps / 2
-		for i := range steps {
-			if i < half {
-				vals[i] = start + h*float64(i)
-			} else {
-				vals[i] = end - h*float64(steps-1-i)
+	h := (end - start) / float64(max(steps-1, 1))
+	half := steps / 2
+	return generate(op, []int{steps}, o, func(off int, vals []float64) {
+		for j := range vals {
+			// Fill from both ends like torch, so the last value is exactly end.
+			switch i := off + j; {
+			case steps == 1:
+				vals[j] = start
+			case i < half:
+				vals[j] = start + h*float64(i)
+			default:
+				vals[j] = end - h*float64(steps-1-i)
 			}
 		}
-	}
-	return fromFloat64s(vals, []int{steps}, o)
+	})
 }
 
-// Eye returns the n×n identity matrix.
+// Eye returns the n×n identity matrix. It panics if n is negative, if n*n overflows int, or
+// if the matrix's size in bytes does.
 func Eye(n int, opts ...Option) *Tensor {
-	o := makeOptions("tensor.Eye", opts)
-	checkShape("tensor.Eye", []int{n})
-	vals := make([]float64, n*n)
-	for i := range n {
-		vals[i*n+i] = 1
-	}
-	return fromFloat64s(vals, []int{n, n}, o)
+	const op = "tensor.Eye"
+	o := makeOptions(op, opts)
+	checkedNumel(op, []int{n})
+	t := allocChecked(op, o.dev, o.dtype, []int{n, n})
+	o.dev.Fill(t.strided(), 0)
+	// The diagonal: stride n+1 (no overflow, since n*n fits).
+	o.dev.Fill(Strided{t.st.buf, Layout{Shape: []int{n}, Strides: []int{n + 1}}}, 1)
+	return t
 }
 
-// fromFloat64s builds a tensor of o's dtype and device from float64 values.
-func fromFloat64s(vals []float64, shape []int, o options) *Tensor {
-	if shape == nil {
-		shape = []int{} // 0-d: From would make a nil shape 1-D
-	}
-	var t *Tensor
-	switch o.dtype {
-	case Float32:
-		v := make([]float32, len(vals))
-		for i, x := range vals {
-			v[i] = float32(x)
+// generateBlock is how many values generate makes and writes at a time.
+const generateBlock = 1 << 14
+
+// generate returns a new tensor of shape with o's dtype and device whose elements, in
+// row-major order, next makes: next(off, vals) fills vals with the elements from index off
+// on, converted to the dtype as Go converts S. The tensor is allocated first (after checking
+// the shape and its size in bytes, with the panics named after op) and filled a block at a
+// time, so no host slice of the whole tensor is built: a tensor too large for its device
+// fails in the device's Alloc before host memory is spent on it.
+func generate[S float64 | int64](op string, shape []int, o options, next func(off int, vals []S)) *Tensor {
+	n := checkedBytes(op, o.dtype, shape)
+	t := alloc(o.dev, o.dtype, shape)
+	vals := make([]S, min(n, generateBlock))
+	for off := 0; off < n; {
+		v := vals[:min(len(vals), n-off)]
+		next(off, v)
+		// Each block is converted to a slice of the dtype, which Write copies (see Device).
+		switch o.dtype {
+		case Float32:
+			o.dev.Write(t.st.buf, off, convertElems[float32](v))
+		case Float64:
+			o.dev.Write(t.st.buf, off, convertElems[float64](v))
+		case Int64:
+			o.dev.Write(t.st.buf, off, convertElems[int64](v))
 		}
-		t = From(v, shape...)
-	case Float64:
-		t = From(vals, shape...)
-	case Int64:
-		v := make([]int64, len(vals))
-		for i, x := range vals {
-			v[i] = int64(x)
-		}
-		t = From(v, shape...)
-	}
-	if o.dev != CPU {
-		return t.To(o.dev)
+		off += len(v)
 	}
 	return t
 }
 
 // To returns the tensor on device d, copying when d is not t's device (the result is then
 // contiguous). When t is already there it returns a view of t: a new tensor over the same
-// storage.
+// storage. It panics if d is nil or the copy's size in bytes overflows int (t may be
+// expanded).
 func (t *Tensor) To(d Device) *Tensor {
 	st := t.live("tensor.To")
 	if d == nil {
@@ -205,10 +212,10 @@ func (t *Tensor) To(d Device) *Tensor {
 	}
 	src := t
 	if !t.layout.IsContiguous() {
-		src = t.Clone()
+		src = t.cloneAs("tensor.To")
 		defer src.Release()
 	}
-	out := alloc(d, st.buf.DType(), t.layout.Shape)
+	out := allocChecked("tensor.To", d, st.buf.DType(), t.layout.Shape)
 	transfer(d, out.st.buf, 0, st.dev, src.st.buf, src.layout.Offset, t.Numel())
 	keep(src)
 	return out
@@ -257,7 +264,8 @@ func cpuSlice(b Buffer, off, n int) any {
 }
 
 // AsType returns the tensor converted to dtype dt (floats to Int64 truncate toward zero), or a
-// view of t (a new tensor over the same storage) if it already has that dtype.
+// view of t (a new tensor over the same storage) if it already has that dtype. It panics if dt
+// is not a valid dtype or the result's size in bytes overflows int.
 func (t *Tensor) AsType(dt DType) *Tensor {
 	st := t.live("tensor.AsType")
 	if !dt.valid() {
@@ -266,37 +274,45 @@ func (t *Tensor) AsType(dt DType) *Tensor {
 	if st.buf.DType() == dt {
 		return t.view(t.layout.clone())
 	}
-	out := alloc(st.dev, dt, t.layout.Shape)
+	out := allocChecked("tensor.AsType", st.dev, dt, t.layout.Shape)
 	st.dev.Copy(out.strided(), t.strided())
 	keep(t)
 	return out
 }
 
 // Contiguous returns a view of t (a new tensor over the same storage) if t is already
-// contiguous, else a contiguous copy.
+// contiguous, else a contiguous copy. It panics if the copy's size in bytes overflows int (t
+// may be expanded).
 func (t *Tensor) Contiguous() *Tensor {
 	t.live("tensor.Contiguous")
 	if t.layout.IsContiguous() {
 		return t.view(t.layout.clone())
 	}
-	return t.Clone()
+	return t.cloneAs("tensor.Contiguous")
 }
 
-// Clone returns a contiguous copy of t that shares nothing with it.
-func (t *Tensor) Clone() *Tensor {
-	st := t.live("tensor.Clone")
-	out := alloc(st.dev, st.buf.DType(), t.layout.Shape)
+// Clone returns a contiguous copy of t that shares nothing with it. It panics if the copy's
+// size in bytes overflows int (t may be expanded).
+func (t *Tensor) Clone() *Tensor { return t.cloneAs("tensor.Clone") }
+
+// cloneAs is Clone with its panics named after op.
+func (t *Tensor) cloneAs(op string) *Tensor {
+	st := t.live(op)
+	out := allocChecked(op, st.dev, st.buf.DType(), t.layout.Shape)
 	st.dev.Copy(out.strided(), t.strided())
 	keep(t)
 	return out
 }
 
-// hostCopy returns the elements in row-major order as a Go slice of the tensor's own dtype.
-func (t *Tensor) hostCopy(name string) any {
+// hostCopy returns the elements in row-major order as a Go slice of the tensor's own dtype,
+// after checking that they fit in a Go slice of dtype want too, the type the caller converts
+// them to.
+func (t *Tensor) hostCopy(name string, want DType) any {
 	st := t.live(name)
+	checkedBytes(name, want, t.layout.Shape)
 	src := t
 	if !t.layout.IsContiguous() {
-		src = t.Clone()
+		src = t.cloneAs(name)
 		defer src.Release()
 	}
 	n := t.Numel()
@@ -316,15 +332,21 @@ func (t *Tensor) hostCopy(name string) any {
 	return out
 }
 
-// Float32s returns a copy of the elements in row-major order, converted to float32.
-func (t *Tensor) Float32s() []float32 { return convertSlice[float32](t.hostCopy("tensor.Float32s")) }
+// Float32s returns a copy of the elements in row-major order, converted to float32. It panics
+// if their size in bytes overflows int (t may be expanded).
+func (t *Tensor) Float32s() []float32 {
+	return convertSlice[float32](t.hostCopy("tensor.Float32s", Float32))
+}
 
-// Float64s returns a copy of the elements in row-major order, converted to float64.
-func (t *Tensor) Float64s() []float64 { return convertSlice[float64](t.hostCopy("tensor.Float64s")) }
+// Float64s returns a copy of the elements in row-major order, converted to float64. It panics
+// if their size in bytes overflows int (t may be expanded).
+func (t *Tensor) Float64s() []float64 {
+	return convertSlice[float64](t.hostCopy("tensor.Float64s", Float64))
+}
 
 // Int64s returns a copy of the elements in row-major order, converted to int64 (floats
-// truncate toward zero).
-func (t *Tensor) Int64s() []int64 { return convertSlice[int64](t.hostCopy("tensor.Int64s")) }
+// truncate toward zero). It panics if their size in bytes overflows int (t may be expanded).
+func (t *Tensor) Int64s() []int64 { return convertSlice[int64](t.hostCopy("tensor.Int64s", Int64)) }
 
 func convertSlice[D Element](v any) []D {
 	switch s := v.(type) {

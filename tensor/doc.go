@@ -13,6 +13,21 @@
 // Strides are never negative. A stride of 0 repeats one element along a dimension; that is how
 // Expand and broadcasting work without copying.
 //
+// # Sizes
+//
+// A shape is valid when no size is negative and the product of max(size, 1) over its
+// dimensions fits in an int. Counting a zero size as 1 makes the rule cover empty tensors
+// too, so that the row-major strides of every valid shape fit in an int: Reshape(1<<62,
+// 1<<62, 0) of an empty tensor is refused although it holds no element. Every constructor,
+// view and operation checks the shapes it makes against this rule and panics with *Error,
+// before anything is allocated or viewed, when one is not valid; constructors and operations
+// that allocate also panic when the element count times the dtype's size overflows an int.
+// Whether the device has that much memory is up to its Alloc. Sizes added or multiplied from
+// arguments (Narrow's start+length, Slice's count, Cat's and SplitSizes' sums, Arange's
+// count, Eye's n*n, broadcast shapes) are computed without overflow, so a huge argument is
+// either refused or handled exactly, never wrapped around. Expand and broadcasting make views
+// whose shapes are huge from a few elements; their shapes must be valid all the same.
+//
 // # Views and aliasing
 //
 // View, Reshape (when the strides allow), Transpose, T, Permute, Narrow, Slice, Select,

@@ -10,7 +10,7 @@ func (t *Tensor) unary(name string, op UnaryOp, a, b float64) *Tensor {
 		panicf(name, "dtype %s of shape %s is not supported (needs float32 or float64)", dt, shapeStr(t.layout.Shape))
 	}
 	t.checkScalarParams(name, op, a, b)
-	out := alloc(st.dev, dt, t.layout.Shape)
+	out := allocChecked(name, st.dev, dt, t.layout.Shape)
 	st.dev.Unary(op, out.strided(), t.strided(), a, b)
 	keep(t)
 	return out
@@ -231,14 +231,11 @@ func (t *Tensor) GeScalar(s float64) *Tensor { return t.unary("tensor.GeScalar",
 // binary applies op elementwise to x and y broadcast together, into a new tensor.
 func binary(name string, op BinaryOp, x, y *Tensor) *Tensor {
 	checkSame(name, x, y)
-	shape, ok := broadcastShapes(x.layout.Shape, y.layout.Shape)
-	if !ok {
-		panicf(name, "shapes %s and %s do not broadcast", shapeStr(x.layout.Shape), shapeStr(y.layout.Shape))
-	}
+	shape := broadcastChecked(name, x.layout.Shape, y.layout.Shape)
 	xl, _ := x.layout.broadcastTo(shape)
 	yl, _ := y.layout.broadcastTo(shape)
 	dev := x.st.dev
-	out := alloc(dev, x.st.buf.DType(), shape)
+	out := allocChecked(name, dev, x.st.buf.DType(), shape)
 	dev.Binary(op, out.strided(), Strided{x.st.buf, xl}, Strided{y.st.buf, yl})
 	keep(x, y)
 	return out
@@ -330,11 +327,14 @@ func Where(cond, x, y *Tensor) *Tensor {
 	if !ok {
 		panicf(name, "shapes %s, %s and %s do not broadcast", shapeStr(cond.layout.Shape), shapeStr(x.layout.Shape), shapeStr(y.layout.Shape))
 	}
+	if _, ok := shapeNumel(shape); !ok {
+		panicf(name, "shapes %s, %s and %s broadcast to %s, whose sizes multiply past the int range", shapeStr(cond.layout.Shape), shapeStr(x.layout.Shape), shapeStr(y.layout.Shape), shapeStr(shape))
+	}
 	cl, _ := cond.layout.broadcastTo(shape)
 	xl, _ := x.layout.broadcastTo(shape)
 	yl, _ := y.layout.broadcastTo(shape)
 	dev := x.st.dev
-	out := alloc(dev, x.st.buf.DType(), shape)
+	out := allocChecked(name, dev, x.st.buf.DType(), shape)
 	dev.Where(out.strided(), Strided{cond.st.buf, cl}, Strided{x.st.buf, xl}, Strided{y.st.buf, yl})
 	keep(cond, x, y)
 	return out

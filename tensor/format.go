@@ -188,7 +188,7 @@ func formatValues(t *Tensor, o printOptions, summarize bool, indent int) string 
 			elided[axis] = true
 		}
 	}
-	host := src.hostCopy("tensor.String")
+	host := src.hostCopy("tensor.String", Float64)
 	if src != t {
 		src.Release()
 	}

@@ -79,7 +79,13 @@ type gemmPlan struct {
 
 func (pl *gemmPlan) tiles() int { return pl.tilesM * pl.tilesN }
 
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
+// ceilDiv returns ⌈a/b⌉ for a >= 0 and b > 0, without overflow.
+func ceilDiv(a, b int) int {
+	if a == 0 {
+		return 0
+	}
+	return (a-1)/b + 1
+}
 
 func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 
@@ -90,8 +96,8 @@ func planGemm(kind gemmKind, nb, m, n, k, mr, nr, kc, mc, nc int) gemmPlan {
 	case gemmDirect:
 		// Whole rows of C; several when the product is large (Int64).
 		tm := m
-		if m*n*k > 2*gemmTileWork {
-			tm = max(1, min(m, gemmTileWork/max(1, n*k)))
+		if mulSat(mulSat(m, n), k) > 2*gemmTileWork {
+			tm = max(1, min(m, gemmTileWork/max(1, mulSat(n, k))))
 		}
 		return gemmPlan{kind: kind, tm: tm, tn: n, tilesM: ceilDiv(m, tm), tilesN: 1}
 	case gemmVec:
@@ -105,7 +111,7 @@ func planGemm(kind gemmKind, nb, m, n, k, mr, nr, kc, mc, nc int) gemmPlan {
 	// Halve the larger side of the tile until the batch has enough tiles to share out, or the
 	// tiles become too small to be worth it.
 	want := gemmWantTiles()
-	for nb*ceilDiv(m, tm)*ceilDiv(n, tn) < want && tm*tn*k >= 2*gemmTileWork {
+	for nb*ceilDiv(m, tm)*ceilDiv(n, tn) < want && mulSat(tm*tn, k) >= 2*gemmTileWork {
 		if tm >= tn && tm > mr {
 			tm = roundUp(tm/2, mr)
 		} else if tn > nr {
@@ -148,20 +154,36 @@ type gemmJob[T Element] struct {
 	swap bool // op is the transposed product: A and B offsets trade places
 }
 
+// gemmMaxVecK is the longest sum the vec path takes: its scratch holds k+tm elements, from
+// pools of at most 2^39. Longer sums, which only operands expanded from a few elements can
+// have, take the direct loops, which need no scratch.
+const gemmMaxVecK = 1 << 38
+
+// chooseGemm returns how products of m×k and k×n matrices are computed, and whether as the
+// transposed product. hasKern says whether the element type has a micro-kernel. Work
+// estimates saturate, so huge sizes count as large instead of wrapping around.
+func chooseGemm(hasKern bool, m, n, k int) (kind gemmKind, swap bool) {
+	switch {
+	case !hasKern || mulSat(mulSat(m, n), k) <= gemmDirectWork:
+		return gemmDirect, false
+	case (m == 1 && n > 1 || n == 1) && k > gemmMaxVecK:
+		return gemmDirect, false
+	case m == 1 && n > 1:
+		return gemmVec, true
+	case n == 1:
+		return gemmVec, false
+	}
+	return gemmPacked, false
+}
+
 // gemmBatch computes C = A·B for nb products of op's shape, whose offsets come from offs. k
 // must be positive. kern is nil for element types without a micro-kernel (Int64), which
 // take the direct loops.
 func gemmBatch[T Element](kern *gemmKernel[T], op gemmOp[T], offs matOffsets, nb int) {
 	j := &gemmJob[T]{op: op, kern: kern, offs: offs}
-	kind := gemmPacked
-	switch {
-	case kern == nil || op.m*op.n*op.k <= gemmDirectWork:
-		kind = gemmDirect
-	case op.m == 1 && op.n > 1:
+	kind, swap := chooseGemm(kern != nil, op.m, op.n, op.k)
+	if swap {
 		j.op, j.swap = op.transposed(), true
-		kind = gemmVec
-	case op.n == 1:
-		kind = gemmVec
 	}
 	if kind == gemmPacked {
 		j.pl = planGemm(kind, nb, op.m, op.n, op.k, kern.mr, kern.nr, kern.kc, kern.mc, kern.nc)
@@ -169,7 +191,7 @@ func gemmBatch[T Element](kern *gemmKernel[T], op gemmOp[T], offs matOffsets, nb
 		j.pl = planGemm(kind, nb, j.op.m, j.op.n, j.op.k, 1, 1, 1, 1, 1)
 	}
 	// Task t is tile t%tiles of product t/tiles; small tasks are grouped into chunks.
-	work := min(j.pl.tm, j.op.m) * min(j.pl.tn, j.op.n) * op.k
+	work := mulSat(min(j.pl.tm, j.op.m)*min(j.pl.tn, j.op.n), op.k)
 	parallel.For(nb*j.pl.tiles(), max(1, gemmTaskWork/max(1, work)), j.run)
 }
 

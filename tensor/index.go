@@ -35,19 +35,24 @@ func flatShape(t *Tensor, axis, n int) []int {
 // torch.embedding (for axis 0) and NumPy's take; for a 1-D idx that is torch.index_select. A
 // 0-d idx is one index, and the dimension is kept with size 1, as torch.index_select does.
 // The result is a new contiguous tensor. It panics if axis is out of range, idx is not Int64,
-// or an index is outside [0, t.Size(axis)).
+// an index is outside [0, t.Size(axis)), or the result's shape is not valid or its size in
+// bytes overflows int (see "Sizes" in the package documentation).
 func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 	const name = "tensor.IndexSelect"
 	st := t.live(name)
 	checkDevice(name, t, idx)
 	checkIndexTensor(name, idx)
 	axis = normAxis(name, axis, len(t.layout.Shape))
+	// The result's shape, and the copy of idx if it has to be flattened, are checked before
+	// anything is allocated.
+	checkedBytes(name, st.buf.DType(), indexedShape(t, idx, axis))
+	checkedBytes(name, Int64, idx.layout.Shape)
 	flat := idx
 	if idx.NDim() != 1 { // the kernel takes 1-D indices: a view, or a copy if idx's strides need one
 		flat = idx.Reshape(-1)
 		defer flat.Release()
 	}
-	out := alloc(st.dev, st.buf.DType(), flatShape(t, axis, flat.layout.Shape[0]))
+	out := allocChecked(name, st.dev, st.buf.DType(), flatShape(t, axis, flat.layout.Shape[0]))
 	st.dev.IndexSelect(out.strided(), t.strided(), flat.strided(), axis)
 	keep(t, flat)
 	if idx.NDim() > 1 {
@@ -136,7 +141,7 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 		r.layout = ContiguousLayout(nil)
 		return r
 	}
-	out := alloc(st.dev, st.buf.DType(), idx.layout.Shape)
+	out := allocChecked(name, st.dev, st.buf.DType(), idx.layout.Shape)
 	st.dev.Gather(out.strided(), t.strided(), idx.strided(), axis)
 	keep(t, idx)
 	return out
@@ -189,9 +194,13 @@ func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
 }
 
 // Cat concatenates tensors along axis. They must share dtype, device and rank, and have equal
-// sizes in every other dimension.
-func Cat(ts []*Tensor, axis int) *Tensor {
-	const name = "tensor.Cat"
+// sizes in every other dimension. It panics if they do not, if there are none, or if the
+// result's shape is not valid or its size in bytes overflows int (the sizes along axis are
+// added up without overflow).
+func Cat(ts []*Tensor, axis int) *Tensor { return cat("tensor.Cat", ts, axis) }
+
+// cat is Cat with its panics named after name.
+func cat(name string, ts []*Tensor, axis int) *Tensor {
 	if len(ts) == 0 {
 		panicf(name, "no tensors")
 	}
@@ -213,10 +222,13 @@ func Cat(ts []*Tensor, axis int) *Tensor {
 				panicf(name, "shapes %s and %s differ in dimension %d", shapeStr(t0.layout.Shape), shapeStr(t.layout.Shape), d)
 			}
 		}
-		shape[axis] += t.layout.Shape[axis]
+		var ok bool
+		if shape[axis], ok = addSize(shape[axis], t.layout.Shape[axis]); !ok {
+			panicf(name, "sizes along axis %d of shapes %s, ..., %s add up past the int range", axis, shapeStr(t0.layout.Shape), shapeStr(t.layout.Shape))
+		}
 	}
 	st := t0.st
-	out := alloc(st.dev, st.buf.DType(), shape)
+	out := allocChecked(name, st.dev, st.buf.DType(), shape)
 	off := 0
 	for _, t := range ts {
 		l := out.layout.clone()
@@ -229,7 +241,8 @@ func Cat(ts []*Tensor, axis int) *Tensor {
 	return out
 }
 
-// Stack joins tensors of one shape along a new dimension at position axis.
+// Stack joins tensors of one shape along a new dimension at position axis. It panics as Cat
+// does, or if the shapes differ.
 func Stack(ts []*Tensor, axis int) *Tensor {
 	const name = "tensor.Stack"
 	if len(ts) == 0 {
@@ -245,7 +258,7 @@ func Stack(ts []*Tensor, axis int) *Tensor {
 	for i, t := range ts {
 		us[i] = t.Unsqueeze(axis)
 	}
-	out := Cat(us, axis)
+	out := cat(name, us, axis)
 	for _, u := range us {
 		u.Release()
 	}
@@ -253,19 +266,22 @@ func Stack(ts []*Tensor, axis int) *Tensor {
 }
 
 // SplitSizes cuts t along axis into views of the given sizes, which must add up to the size
-// of that dimension.
+// of that dimension. It panics if they do not (the sum is computed without overflow) or a
+// size is negative.
 func (t *Tensor) SplitSizes(sizes []int, axis int) []*Tensor {
 	const name = "tensor.SplitSizes"
 	t.live(name)
 	axis = normAxis(name, axis, len(t.layout.Shape))
-	total := 0
+	total, fits := 0, true
 	for _, s := range sizes {
 		if s < 0 {
 			panicf(name, "negative size in %v", sizes)
 		}
-		total += s
+		if fits {
+			total, fits = addSize(total, s)
+		}
 	}
-	if total != t.layout.Shape[axis] {
+	if !fits || total != t.layout.Shape[axis] {
 		panicf(name, "sizes %v do not add up to dimension %d of shape %s", sizes, axis, shapeStr(t.layout.Shape))
 	}
 	out := make([]*Tensor, len(sizes))
@@ -288,8 +304,10 @@ func (t *Tensor) Split(size, axis int) []*Tensor {
 	}
 	d := t.layout.Shape[axis]
 	var sizes []int
-	for off := 0; off < d; off += size {
-		sizes = append(sizes, min(size, d-off))
+	for off := 0; off < d; {
+		s := min(size, d-off)
+		sizes = append(sizes, s)
+		off += s // no overflow: off+s <= d
 	}
 	if d == 0 {
 		sizes = []int{0}
@@ -307,5 +325,5 @@ func (t *Tensor) Chunk(n, axis int) []*Tensor {
 	}
 	axis = normAxis(name, axis, len(t.layout.Shape))
 	d := t.layout.Shape[axis]
-	return t.Split(max(1, (d+n-1)/n), axis)
+	return t.Split(max(1, (d-1)/n+1), axis) // ⌈d/n⌉ without overflow; 1 when d is 0
 }

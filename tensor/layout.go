@@ -7,13 +7,24 @@ import "slices"
 type Shape []int
 
 // Numel returns the number of elements a tensor of this shape holds: the product of its sizes,
-// 1 for a scalar.
+// 1 for a scalar. It panics if a size is negative or the product does not fit in an int.
+//
+// A shape with a zero size holds no elements whatever its other sizes, so Numel returns 0 for
+// it; a tensor of that shape may still be refused (see "Sizes" in the package documentation).
 func (s Shape) Numel() int {
-	n := 1
-	for _, d := range s {
-		n *= d
+	if n, ok := shapeNumel(s); ok {
+		return n
 	}
-	return n
+	for _, d := range s {
+		if d < 0 {
+			panicf("tensor.Shape.Numel", "negative dimension in shape %s", shapeStr(s))
+		}
+	}
+	if slices.Contains(s, 0) {
+		return 0
+	}
+	panicf("tensor.Shape.Numel", "the sizes of shape %s multiply past the int range", shapeStr(s))
+	return 0
 }
 
 // Equal reports whether s and o have the same sizes.
@@ -37,8 +48,10 @@ type Layout struct {
 	Offset  int
 }
 
-// ContiguousLayout returns the row-major layout of shape at offset 0.
+// ContiguousLayout returns the row-major layout of shape at offset 0. It panics if shape is not
+// valid: a negative size, or sizes whose product (counting zero sizes as 1) overflows int.
 func ContiguousLayout(shape []int) Layout {
+	checkedNumel("tensor.ContiguousLayout", shape)
 	n := len(shape)
 	buf := make([]int, 2*n) // one allocation for both slices
 	copy(buf, shape)
@@ -51,6 +64,7 @@ func ContiguousLayout(shape []int) Layout {
 	return Layout{Shape: buf[:n:n], Strides: st}
 }
 
+// contiguousStrides returns the row-major strides of shape, which must be valid (shapeNumel).
 func contiguousStrides(shape []int) []int {
 	st := make([]int, len(shape))
 	s := 1
@@ -61,14 +75,15 @@ func contiguousStrides(shape []int) []int {
 	return st
 }
 
-// Numel returns the number of elements the layout addresses.
+// Numel returns the number of elements the layout addresses. It panics as Shape.Numel does.
 func (l Layout) Numel() int { return Shape(l.Shape).Numel() }
 
 // NDim returns the number of dimensions.
 func (l Layout) NDim() int { return len(l.Shape) }
 
 // IsContiguous reports whether the elements occupy Numel consecutive buffer slots in row-major
-// order starting at Offset. Strides of size-1 dimensions do not matter.
+// order starting at Offset. Strides of size-1 dimensions do not matter. It panics as Numel
+// does.
 func (l Layout) IsContiguous() bool {
 	if l.Numel() == 0 {
 		return true // as in torch: a layout without elements is contiguous whatever its strides
@@ -84,16 +99,41 @@ func (l Layout) IsContiguous() bool {
 }
 
 // Span returns one past the largest buffer index the layout touches (Offset for an empty
-// layout). A buffer must hold at least Span elements.
+// layout). A buffer must hold at least Span elements. It panics if the offset, a size or a
+// stride is negative, if Shape and Strides differ in length, or if the span does not fit in
+// an int.
 func (l Layout) Span() int {
-	end := l.Offset
-	for i, d := range l.Shape {
-		if d == 0 {
-			return l.Offset
-		}
-		end += (d - 1) * l.Strides[i]
+	const op = "tensor.Layout.Span"
+	if len(l.Strides) != len(l.Shape) {
+		panicf(op, "shape %s and strides %s differ in length", shapeStr(l.Shape), shapeStr(l.Strides))
 	}
-	return end + 1
+	bad := l.Offset < 0
+	for i, d := range l.Shape {
+		bad = bad || d < 0 || l.Strides[i] < 0
+	}
+	if bad {
+		panicf(op, "negative offset, size or stride in shape %s, strides %s, offset %d", shapeStr(l.Shape), shapeStr(l.Strides), l.Offset)
+	}
+	if slices.Contains(l.Shape, 0) {
+		return l.Offset
+	}
+	end, ok := l.Offset, true
+	for i, d := range l.Shape {
+		var step int
+		if step, ok = mulSize(d-1, l.Strides[i]); ok {
+			end, ok = addSize(end, step)
+		}
+		if !ok {
+			break
+		}
+	}
+	if ok {
+		end, ok = addSize(end, 1)
+	}
+	if !ok {
+		panicf(op, "shape %s, strides %s and offset %d reach past the int range", shapeStr(l.Shape), shapeStr(l.Strides), l.Offset)
+	}
+	return end
 }
 
 // overlaps reports whether two distinct indices of l reach the same buffer slot through a
@@ -122,16 +162,20 @@ func (l Layout) permute(perm []int) Layout {
 }
 
 // viewAs returns a layout of the new shape over the same elements in the same row-major order,
-// without copying, or ok=false when the strides do not allow it (the rule of torch.Tensor.view).
+// without copying, or ok=false when the strides do not allow it (the rule of torch.Tensor.view)
+// or shape is not valid. Products of sizes and strides that would overflow count as "do not
+// allow"; for layouts of real tensors they never do.
 func (l Layout) viewAs(shape []int) (Layout, bool) {
-	if l.Numel() != Shape(shape).Numel() {
+	n, ok := shapeNumel(shape)
+	if !ok || l.Numel() != n {
 		return Layout{}, false
 	}
 	if l.IsContiguous() {
 		return Layout{Shape: slices.Clone(shape), Strides: contiguousStrides(shape), Offset: l.Offset}, true
 	}
 	// Split the old dims into chunks that are contiguous among themselves; each run of new
-	// dims must cover whole chunks.
+	// dims must cover whole chunks. No size here is 0 (the layout has elements), so every
+	// partial product of sizes is at most the number of elements.
 	newStrides := make([]int, len(shape))
 	oldShape, oldStrides := l.Shape, l.Strides
 	vi := len(shape) - 1
@@ -141,20 +185,34 @@ func (l Layout) viewAs(shape []int) (Layout, bool) {
 	for ti := len(oldShape) - 1; ti >= 0; ti-- {
 		tensorNumel *= oldShape[ti]
 		// end of a contiguous chunk?
-		if ti == 0 || (oldShape[ti-1] != 1 && oldStrides[ti-1] != tensorNumel*chunkBase) {
-			for vi >= 0 && (viewNumel < tensorNumel || shape[vi] == 1) {
-				newStrides[vi] = viewNumel * chunkBase
-				viewNumel *= shape[vi]
-				vi--
+		if ti > 0 {
+			if oldShape[ti-1] == 1 {
+				continue
 			}
-			if viewNumel != tensorNumel {
-				return Layout{}, false
+			// A product past the int range cannot equal a stride: the chunk ends.
+			if next, ok := mulSize(tensorNumel, chunkBase); ok && oldStrides[ti-1] == next {
+				continue
 			}
-			if ti > 0 {
-				chunkBase = oldStrides[ti-1]
-				tensorNumel = 1
-				viewNumel = 1
+		}
+		for vi >= 0 && (viewNumel < tensorNumel || shape[vi] == 1) {
+			st, ok := mulSize(viewNumel, chunkBase)
+			if !ok {
+				if shape[vi] != 1 {
+					return Layout{}, false
+				}
+				st = chunkBase // the stride of a size-1 dimension is never used
 			}
+			newStrides[vi] = st
+			viewNumel *= shape[vi]
+			vi--
+		}
+		if viewNumel != tensorNumel {
+			return Layout{}, false
+		}
+		if ti > 0 {
+			chunkBase = oldStrides[ti-1]
+			tensorNumel = 1
+			viewNumel = 1
 		}
 	}
 	if vi != -1 {

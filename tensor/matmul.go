@@ -10,7 +10,10 @@ import "slices"
 //   - beyond 2-D the leading dimensions are batch dimensions, broadcast together.
 //
 // Transposed and strided operands are used in place, without copies. It panics if the inner
-// dimensions differ, the batch dimensions do not broadcast, or dtypes or devices differ.
+// dimensions differ, the batch dimensions do not broadcast, dtypes or devices differ, or the
+// shape of the result, or of an operand broadcast to the batch shape, is not valid, or the
+// result's size in bytes overflows int (operands expanded from a few elements can have huge
+// shapes; see "Sizes" in the package documentation).
 func MatMul(a, b *Tensor) *Tensor {
 	const name = "tensor.MatMul"
 	checkSame(name, a, b)
@@ -36,10 +39,18 @@ func MatMul(a, b *Tensor) *Tensor {
 	if !ok {
 		panicf(name, "batch dimensions of shapes %s and %s do not broadcast", shapeStr(a.layout.Shape), shapeStr(b.layout.Shape))
 	}
-	al, _ = al.broadcastTo(append(slices.Clone(batch), m, k))
-	bl, _ = bl.broadcastTo(append(slices.Clone(batch), k, n))
+	outShape := append(slices.Clone(batch), m, n)
+	aShape, bShape := append(slices.Clone(batch), m, k), append(slices.Clone(batch), k, n)
+	for _, s := range [][]int{outShape, aShape, bShape} {
+		if _, ok := shapeNumel(s); !ok {
+			panicf(name, "shapes %s and %s make a product of shape %s from operands broadcast to %s and %s, whose sizes multiply past the int range",
+				shapeStr(a.layout.Shape), shapeStr(b.layout.Shape), shapeStr(outShape), shapeStr(aShape), shapeStr(bShape))
+		}
+	}
+	al, _ = al.broadcastTo(aShape)
+	bl, _ = bl.broadcastTo(bShape)
 	dev := a.st.dev
-	out := alloc(dev, a.st.buf.DType(), append(slices.Clone(batch), m, n))
+	out := allocChecked(name, dev, a.st.buf.DType(), outShape)
 	if k == 0 {
 		dev.Fill(out.strided(), 0)
 	} else {

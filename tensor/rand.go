@@ -44,23 +44,27 @@ func (g *RNG) Shuffle(n int, swap func(i, j int)) {
 	g.r.Shuffle(n, swap)
 }
 
-// draw fills a new tensor of shape with values from next, converted to o's dtype.
+// draw fills a new tensor of shape with values from next, converted to o's dtype. It panics
+// if the shape is not valid or its size in bytes overflows int (see "Sizes" in the package
+// documentation). The tensor is allocated before anything is drawn, and its values are drawn
+// in one run, under the lock.
 func (g *RNG) draw(op string, shape Shape, opts []Option, def DType, next func(r *rand.Rand) float64) *Tensor {
 	o := makeOptions(op, opts)
 	if !hasDType(opts) {
 		o.dtype = def
 	}
-	checkShape(op, shape)
-	vals := make([]float64, shape.Numel())
 	g.mu.Lock()
-	for i := range vals {
-		vals[i] = next(g.r)
-	}
-	g.mu.Unlock()
-	return fromFloat64s(vals, shape, o)
+	defer g.mu.Unlock()
+	return generate(op, shape, o, func(_ int, vals []float64) {
+		for i := range vals {
+			vals[i] = next(g.r)
+		}
+	})
 }
 
-// Uniform returns a tensor of numbers drawn uniformly from [lo, hi).
+// Uniform returns a tensor of numbers drawn uniformly from [lo, hi). It panics if the range is
+// empty, or if the shape is not valid or its size in bytes overflows int (see "Sizes" in the
+// package documentation).
 func (g *RNG) Uniform(shape Shape, lo, hi float64, opts ...Option) *Tensor {
 	if !(lo < hi) {
 		panicf("tensor.RNG.Uniform", "empty range [%g, %g)", lo, hi)
@@ -77,7 +81,8 @@ func (g *RNG) Uniform(shape Shape, lo, hi float64, opts ...Option) *Tensor {
 }
 
 // Normal returns a tensor of numbers drawn from the normal distribution with the given mean
-// and standard deviation.
+// and standard deviation. It panics if std is negative, or if the shape is not valid or its
+// size in bytes overflows int.
 func (g *RNG) Normal(shape Shape, mean, std float64, opts ...Option) *Tensor {
 	if std < 0 {
 		panicf("tensor.RNG.Normal", "negative standard deviation %g", std)
@@ -89,7 +94,8 @@ func (g *RNG) Normal(shape Shape, mean, std float64, opts ...Option) *Tensor {
 }
 
 // Integers returns a tensor of integers drawn uniformly from [lo, hi); the dtype is Int64
-// unless an option says otherwise. Any range of int64 values works, drawn exactly.
+// unless an option says otherwise. Any range of int64 values works, drawn exactly. It panics
+// if the range is empty, or if the shape is not valid or its size in bytes overflows int.
 func (g *RNG) Integers(shape Shape, lo, hi int64, opts ...Option) *Tensor {
 	const name = "tensor.RNG.Integers"
 	if lo >= hi {
@@ -99,26 +105,14 @@ func (g *RNG) Integers(shape Shape, lo, hi int64, opts ...Option) *Tensor {
 	if !hasDType(opts) {
 		o.dtype = Int64
 	}
-	checkShape(name, shape)
 	span := uint64(hi) - uint64(lo) // exact even when hi-lo overflows int64
-	vals := make([]int64, shape.Numel())
 	g.mu.Lock()
-	for i := range vals {
-		vals[i] = lo + int64(g.r.Uint64N(span))
-	}
-	g.mu.Unlock()
-	t := From(vals, append([]int{}, shape...)...) // an empty shape stays 0-d
-	if o.dtype != Int64 {
-		c := t.AsType(o.dtype)
-		t.Release()
-		t = c
-	}
-	if o.dev != CPU {
-		c := t.To(o.dev)
-		t.Release()
-		t = c
-	}
-	return t
+	defer g.mu.Unlock()
+	return generate(name, shape, o, func(_ int, vals []int64) {
+		for i := range vals {
+			vals[i] = lo + int64(g.r.Uint64N(span))
+		}
+	})
 }
 
 func hasDType(opts []Option) bool {
@@ -130,7 +124,8 @@ func hasDType(opts []Option) bool {
 	return false
 }
 
-// Bernoulli returns a tensor of ones (with probability p) and zeros.
+// Bernoulli returns a tensor of ones (with probability p) and zeros. It panics if p is outside
+// [0, 1], or if the shape is not valid or its size in bytes overflows int.
 func (g *RNG) Bernoulli(shape Shape, p float64, opts ...Option) *Tensor {
 	if p < 0 || p > 1 {
 		panicf("tensor.RNG.Bernoulli", "probability %g outside [0, 1]", p)
@@ -144,21 +139,26 @@ func (g *RNG) Bernoulli(shape Shape, p float64, opts ...Option) *Tensor {
 	})
 }
 
-// Permutation returns a random permutation of 0..n-1 as an Int64 tensor.
+// Permutation returns a random permutation of 0..n-1 as an Int64 tensor. It panics if n is
+// negative or the tensor's size in bytes overflows int.
 func (g *RNG) Permutation(n int, opts ...Option) *Tensor {
+	const name = "tensor.RNG.Permutation"
 	if n < 0 {
-		panicf("tensor.RNG.Permutation", "negative n %d", n)
+		panicf(name, "negative n %d", n)
 	}
-	g.mu.Lock()
-	p := g.r.Perm(n)
-	g.mu.Unlock()
-	vals := make([]float64, n)
-	for i, v := range p {
-		vals[i] = float64(v)
-	}
-	o := makeOptions("tensor.RNG.Permutation", opts)
+	o := makeOptions(name, opts)
 	if !hasDType(opts) {
 		o.dtype = Int64
 	}
-	return fromFloat64s(vals, []int{n}, o)
+	var p []int // drawn once the tensor is allocated
+	return generate(name, []int{n}, o, func(off int, vals []int64) {
+		if p == nil {
+			g.mu.Lock()
+			p = g.r.Perm(n)
+			g.mu.Unlock()
+		}
+		for i := range vals {
+			vals[i] = int64(p[off+i])
+		}
+	})
 }

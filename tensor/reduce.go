@@ -40,7 +40,7 @@ func (t *Tensor) reduce(name string, op ReduceOp, axes []int, keepdim bool) *Ten
 	if op == ReduceArgMax || op == ReduceArgMin {
 		dt = Int64
 	}
-	out := alloc(st.dev, dt, kept)
+	out := allocChecked(name, st.dev, dt, kept)
 	st.dev.Reduce(op, out.strided(), Strided{st.buf, t.layout.permute(perm)})
 	keep(t)
 	if keepdim {
@@ -229,10 +229,10 @@ func (t *Tensor) softmax(name string, axis int, log bool) *Tensor {
 	}
 	axis = normAxis(name, axis, len(t.layout.Shape))
 	if t.layout.Numel() == 0 {
-		return alloc(st.dev, st.buf.DType(), t.layout.Shape) // nothing to compute, as in torch
+		return allocChecked(name, st.dev, st.buf.DType(), t.layout.Shape) // nothing to compute, as in torch
 	}
 	if k, ok := st.dev.(SoftmaxKernel); ok {
-		out := alloc(st.dev, st.buf.DType(), t.layout.Shape)
+		out := allocChecked(name, st.dev, st.buf.DType(), t.layout.Shape)
 		k.Softmax(out.strided(), t.strided(), axis, log)
 		keep(t)
 		return out
@@ -273,6 +273,9 @@ func (t *Tensor) SumTo(shape Shape) *Tensor {
 	t.live("tensor.SumTo")
 	if slices.Equal(t.layout.Shape, shape) {
 		return t.view(t.layout.clone())
+	}
+	if p := shapeProblem(shape); p != "" {
+		panicf("tensor.SumTo", "cannot sum shape %s to %s: %s", shapeStr(t.layout.Shape), shapeStr(shape), p)
 	}
 	if _, ok := ContiguousLayout(shape).broadcastTo(t.layout.Shape); !ok {
 		panicf("tensor.SumTo", "shape %s does not broadcast to %s", shapeStr(shape), shapeStr(t.layout.Shape))
