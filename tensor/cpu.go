@@ -1,115 +1,29 @@
 package tensor
 
-import (
-	"fmt"
-	"unsafe"
-	"weak"
-)
+import "github.com/godl/godl/tensor/cpu"
 
-// CPU is the reference backend, always compiled in: pure Go kernels (SIMD versions plug in
-// beneath them), parallel over a bounded worker pool, with buffers recycled through size-class
-// pools.
-var CPU Device = cpuDevice{}
+// CPU is the reference backend, always compiled in (package cpu): pure Go kernels, parallel
+// over a bounded worker pool, with released buffers recycled through size-class pools.
+var CPU Device = cpu.Device
 
-type cpuDevice struct{}
+// DefaultCPUPoolLimit is the number of bytes of released buffers the CPU keeps for reuse until
+// the next garbage collection, unless SetCPUPoolLimit says otherwise.
+const DefaultCPUPoolLimit = cpu.DefaultPoolLimit
 
-// cpuBuffer holds a Go slice of n elements of dtype dt, cut from an allocation of capacity
-// elements (its pool size class). The slice is kept as a pointer so that reading it back
-// (cpuData) costs no allocation or type switch.
-type cpuBuffer struct {
-	dt       DType
-	ptr      unsafe.Pointer // the first element; keeps the allocation alive
-	n        int
-	capacity int
-	self     weak.Pointer[cpuBuffer] // made once, the first time the buffer is pooled
+// SetCPUPoolLimit sets how many bytes of released buffers the CPU may keep for reuse
+// (DefaultCPUPoolLimit at start) and returns the previous limit; 0 turns pooling off. The pool
+// holds buffers weakly, so this bounds reuse between two garbage collections, not memory the
+// collector cannot reclaim (see "Memory" in the package documentation). It panics if bytes is
+// negative.
+func SetCPUPoolLimit(bytes int64) int64 {
+	if bytes < 0 {
+		panicf("tensor.SetCPUPoolLimit", "negative limit %d", bytes)
+	}
+	return cpu.SetPoolLimit(bytes)
 }
 
-func (b *cpuBuffer) DType() DType { return b.dt }
-func (b *cpuBuffer) Len() int     { return b.n }
+// CPUPoolBytes returns the number of bytes of released buffers the CPU holds for reuse.
+func CPUPoolBytes() int64 { return cpu.PoolBytes() }
 
-// cpuData returns the slice behind a CPU buffer. It panics if T is not the buffer's dtype.
-func cpuData[T Element](b Buffer) []T {
-	cb := b.(*cpuBuffer)
-	if DTypeOf[T]() != cb.dt {
-		panicf("tensor.cpu", "buffer of %v read as %v", cb.dt, DTypeOf[T]())
-	}
-	return unsafe.Slice((*T)(cb.ptr), cb.n)
-}
-
-func (cpuDevice) Name() string { return "cpu" }
-
-func (cpuDevice) Alloc(dt DType, n int) Buffer {
-	if n < 0 || !dt.valid() {
-		panicf("tensor.Alloc", "cpu Alloc(%v, %d): invalid dtype or negative size", dt, n)
-	}
-	checkHostCapacity(dt, n)
-	class, capacity := sizeClass(n)
-	if b := cpuPoolGet(dt, class); b != nil {
-		b.n = n
-		return b
-	}
-	b := &cpuBuffer{dt: dt, n: n, capacity: capacity}
-	switch dt {
-	case Float32:
-		b.ptr = unsafe.Pointer(unsafe.SliceData(make([]float32, capacity)))
-	case Float64:
-		b.ptr = unsafe.Pointer(unsafe.SliceData(make([]float64, capacity)))
-	case Int64:
-		b.ptr = unsafe.Pointer(unsafe.SliceData(make([]int64, capacity)))
-	}
-	return b
-}
-
-func (cpuDevice) Free(buf Buffer) {
-	cpuPoolPut(buf.(*cpuBuffer))
-}
-
-// checkHostCapacity panics with *Error when n elements of dt cannot fit in this machine's
-// memory, instead of letting the runtime kill the process.
-func checkHostCapacity(dt DType, n int) {
-	limit := hostMemory()
-	if size := int64(dt.Size()); int64(n) > limit/size {
-		panic(&Error{Op: "tensor.Alloc", Msg: fmt.Sprintf("%d %s elements (%s) exceed the %s of memory this machine has",
-			n, dt, formatBytes(float64(n)*float64(size)), formatBytes(float64(limit)))})
-	}
-}
-
-// formatBytes prints a byte count with a binary unit: 4.0 TiB.
-func formatBytes(b float64) string {
-	const units = "KMGTPE"
-	if b < 1024 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	i := -1
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", b, units[i])
-}
-
-func (cpuDevice) Write(b Buffer, off int, src any) {
-	switch s := src.(type) {
-	case []float32:
-		copy(cpuData[float32](b)[off:], s)
-	case []float64:
-		copy(cpuData[float64](b)[off:], s)
-	case []int64:
-		copy(cpuData[int64](b)[off:], s)
-	default:
-		panicf("tensor.cpu", "Write of %T", src)
-	}
-}
-
-func (cpuDevice) Read(b Buffer, off int, dst any) {
-	switch d := dst.(type) {
-	case []float32:
-		copy(d, cpuData[float32](b)[off:])
-	case []float64:
-		copy(d, cpuData[float64](b)[off:])
-	case []int64:
-		copy(d, cpuData[int64](b)[off:])
-	default:
-		panicf("tensor.cpu", "Read into %T", dst)
-	}
-}
+// cpuData returns the Go slice behind a CPU buffer.
+func cpuData[T Element](b Buffer) []T { return cpu.Data[T](b) }

@@ -2,24 +2,14 @@ package tensor
 
 import (
 	"math"
-)
 
-// Option chooses the dtype or device of a new tensor. A DType is an Option; so is On(device).
-type Option interface{ apply(*options) }
+	"github.com/godl/godl/tensor/device"
+)
 
 type options struct {
 	dtype DType
 	dev   Device
 }
-
-func (d DType) apply(o *options) { o.dtype = d }
-
-type onDevice struct{ d Device }
-
-func (o onDevice) apply(opt *options) { opt.dev = o.d }
-
-// On returns an Option that places a new tensor on device d.
-func On(d Device) Option { return onDevice{d} }
 
 func makeOptions(op string, opts []Option) options {
 	o := options{dtype: Float32, dev: CPU}
@@ -27,9 +17,14 @@ func makeOptions(op string, opts []Option) options {
 		if opt == nil {
 			panicf(op, "nil option")
 		}
-		opt.apply(&o)
+		switch x := opt.(type) {
+		case DType:
+			o.dtype = x
+		case device.OnDevice:
+			o.dev = x.Device
+		}
 	}
-	if !o.dtype.valid() {
+	if !o.dtype.Valid() {
 		panicf(op, "invalid dtype %d", uint8(o.dtype))
 	}
 	if o.dev == nil {
@@ -164,7 +159,7 @@ func Eye(n int, opts ...Option) *Tensor {
 	t := allocChecked(op, o.dev, o.dtype, []int{n, n})
 	o.dev.Fill(t.strided(), 0)
 	// The diagonal: stride n+1 (no overflow, since n*n fits).
-	o.dev.Fill(Strided{t.st.buf, Layout{Shape: []int{n}, Strides: []int{n + 1}}}, 1)
+	o.dev.Fill(Strided{Buf: t.st.buf, Layout: Layout{Shape: []int{n}, Strides: []int{n + 1}}}, 1)
 	return t
 }
 
@@ -208,7 +203,7 @@ func (t *Tensor) To(d Device) *Tensor {
 		panicf("tensor.To", "nil device")
 	}
 	if st.dev == d {
-		return t.view(t.layout.clone())
+		return t.view(t.layout.Clone())
 	}
 	src := t
 	if !t.layout.IsContiguous() {
@@ -268,11 +263,11 @@ func cpuSlice(b Buffer, off, n int) any {
 // is not a valid dtype or the result's size in bytes overflows int.
 func (t *Tensor) AsType(dt DType) *Tensor {
 	st := t.live("tensor.AsType")
-	if !dt.valid() {
+	if !dt.Valid() {
 		panicf("tensor.AsType", "invalid dtype %d", uint8(dt))
 	}
 	if st.buf.DType() == dt {
-		return t.view(t.layout.clone())
+		return t.view(t.layout.Clone())
 	}
 	out := allocChecked("tensor.AsType", st.dev, dt, t.layout.Shape)
 	st.dev.Copy(out.strided(), t.strided())
@@ -286,7 +281,7 @@ func (t *Tensor) AsType(dt DType) *Tensor {
 func (t *Tensor) Contiguous() *Tensor {
 	t.live("tensor.Contiguous")
 	if t.layout.IsContiguous() {
-		return t.view(t.layout.clone())
+		return t.view(t.layout.Clone())
 	}
 	return t.cloneAs("tensor.Contiguous")
 }

@@ -1,330 +1,142 @@
 package tensor
 
-import (
-	"fmt"
-	"sort"
-	"strconv"
-	"strings"
-	"sync"
+import "github.com/godl/godl/tensor/device"
+
+// The device contract lives in package device (github.com/godl/godl/tensor/device), which
+// backends import; package tensor gives its types and constants the names users know.
+
+type (
+	// DType is the element type of a tensor; see device.DType.
+	DType = device.DType
+	// Element is the set of Go types a tensor can hold.
+	Element = device.Element
+	// Error is the value of every panic caused by a caller bug; see device.Error.
+	Error = device.Error
+	// Layout places a tensor's elements in its buffer; see device.Layout.
+	Layout = device.Layout
+	// Device is a compute backend; see device.Device for the contract a backend implements.
+	Device = device.Device
+	// Buffer is a block of device memory; see device.Buffer.
+	Buffer = device.Buffer
+	// Strided is a buffer seen through a layout, the form of every kernel operand.
+	Strided = device.Strided
+	// SoftmaxKernel is an optional fused kernel; see device.SoftmaxKernel.
+	SoftmaxKernel = device.SoftmaxKernel
+	// Syncer is implemented by devices that queue work; see device.Syncer.
+	Syncer = device.Syncer
+	// Transferer is an optional device-to-device copy; see device.Transferer.
+	Transferer = device.Transferer
+	// UnaryOp names an elementwise operation with one tensor operand (Apply).
+	UnaryOp = device.UnaryOp
+	// BinaryOp names an elementwise operation with two tensor operands.
+	BinaryOp = device.BinaryOp
+	// ReduceOp names a reduction.
+	ReduceOp = device.ReduceOp
+	// Option chooses the dtype or device of a new tensor: a DType, or On(dev).
+	Option = device.Option
 )
 
-// Buffer is a block of device memory holding Len elements of one dtype. Only the device that
-// allocated it can read it.
-type Buffer interface {
-	DType() DType
-	Len() int
-}
+// The dtypes.
+const (
+	Float32 = device.Float32 // 32-bit floating point, the default for training
+	Float64 = device.Float64 // 64-bit floating point, for gradient checks and references
+	Int64   = device.Int64   // 64-bit integers, for indices and labels
+)
 
-// Strided is a buffer seen through a layout: the form in which every kernel receives its
-// operands.
-type Strided struct {
-	Buf Buffer
-	Layout
-}
+// The unary operations (see device.UnaryOp for their meaning).
+const (
+	OpNeg        = device.OpNeg
+	OpAbs        = device.OpAbs
+	OpSign       = device.OpSign
+	OpSquare     = device.OpSquare
+	OpSqrt       = device.OpSqrt
+	OpRsqrt      = device.OpRsqrt
+	OpRecip      = device.OpRecip
+	OpExp        = device.OpExp
+	OpLog        = device.OpLog
+	OpLog1p      = device.OpLog1p
+	OpSin        = device.OpSin
+	OpCos        = device.OpCos
+	OpTanh       = device.OpTanh
+	OpSigmoid    = device.OpSigmoid
+	OpReLU       = device.OpReLU
+	OpGELU       = device.OpGELU
+	OpGELUGrad   = device.OpGELUGrad
+	OpFloor      = device.OpFloor
+	OpCeil       = device.OpCeil
+	OpRound      = device.OpRound
+	OpAddScalar  = device.OpAddScalar
+	OpMulScalar  = device.OpMulScalar
+	OpDivScalar  = device.OpDivScalar
+	OpRSubScalar = device.OpRSubScalar
+	OpRDivScalar = device.OpRDivScalar
+	OpPowScalar  = device.OpPowScalar
+	OpRPowScalar = device.OpRPowScalar
+	OpClamp      = device.OpClamp
+	OpMaxScalar  = device.OpMaxScalar
+	OpMinScalar  = device.OpMinScalar
+	OpLeakyReLU  = device.OpLeakyReLU
+	OpEqScalar   = device.OpEqScalar
+	OpNeScalar   = device.OpNeScalar
+	OpLtScalar   = device.OpLtScalar
+	OpLeScalar   = device.OpLeScalar
+	OpGtScalar   = device.OpGtScalar
+	OpGeScalar   = device.OpGeScalar
+)
 
-// Device is a compute backend: it owns memory and runs a small set of primitive kernels over
-// strided layouts. Everything else in the package is composed from these primitives.
-//
-// The tensor package checks operands before it calls a kernel: dtypes and devices match,
-// shapes agree (broadcast operands arrive already expanded with zero strides), destination
-// layouts never alias one element twice, and axes are in range. Kernels check what only the
-// data can tell, such as index values and integer divisors.
-//
-// # Queued work
-//
-// A device may queue its kernels and return before they have run, as a GPU stream does; the
-// host waits only when it reads. The rules that make this safe:
-//
-//   - Kernels run in the order they were called, and each sees the results of the ones
-//     before. Read waits for every kernel queued before it, then copies; it is a
-//     synchronising call, as is Sync (SyncDevice).
-//   - Write copies from its source slice before it returns (or before the caller could
-//     modify it), and is ordered with the kernels around it.
-//   - Free may arrive while kernels that use the buffer are still queued: the device must
-//     not reuse the memory before they have run.
-//   - A kernel that finds bad data (an index out of range, an integer division by zero)
-//     panics with *Error. A device that runs kernels at once panics at the call, leaving a
-//     destination it writes in place unchanged; a device that queues them records the first
-//     such error and panics with it at the next synchronising call instead, so that nothing
-//     on the training path has to wait for the device.
-//
-// A backend may also implement optional fused kernels (SoftmaxKernel, ...); the tensor
-// package finds them by type assertion and falls back to the composed form otherwise, which
-// stays the reference that fused kernels are tested against.
-type Device interface {
-	// Name identifies the device: "cpu", "cuda:0".
-	Name() string
+// The binary operations (see device.BinaryOp).
+const (
+	OpAdd     = device.OpAdd
+	OpSub     = device.OpSub
+	OpMul     = device.OpMul
+	OpDiv     = device.OpDiv
+	OpPow     = device.OpPow
+	OpMaximum = device.OpMaximum
+	OpMinimum = device.OpMinimum
+	OpEq      = device.OpEq
+	OpNe      = device.OpNe
+	OpLt      = device.OpLt
+	OpLe      = device.OpLe
+	OpGt      = device.OpGt
+	OpGe      = device.OpGe
+)
 
-	// Alloc returns a buffer of n elements; its contents are unspecified. It panics if the
-	// memory cannot be had.
-	Alloc(dt DType, n int) Buffer
-	// Free gives a buffer back to the device. The buffer must not be used afterwards.
-	Free(b Buffer)
-	// Write copies host data into b starting at element off. src is a []float32, []float64
-	// or []int64 matching b's dtype.
-	Write(b Buffer, off int, src any)
-	// Read copies elements of b starting at off into dst, a slice matching b's dtype.
-	Read(b Buffer, off int, dst any)
+// The reductions (see device.ReduceOp).
+const (
+	ReduceSum    = device.ReduceSum
+	ReduceProd   = device.ReduceProd
+	ReduceMax    = device.ReduceMax
+	ReduceMin    = device.ReduceMin
+	ReduceArgMax = device.ReduceArgMax
+	ReduceArgMin = device.ReduceArgMin
+)
 
-	// Fill sets every element of dst to v, converted to dst's dtype.
-	Fill(dst Strided, v float64)
-	// Copy copies src into dst element by element (same shape), converting dtypes when they
-	// differ (floats to Int64 truncate toward zero).
-	Copy(dst, src Strided)
-	// Unary sets dst = op(src) elementwise; a and b are the op's scalar parameters, if any.
-	Unary(op UnaryOp, dst, src Strided, a, b float64)
-	// Binary sets dst = op(x, y) elementwise. All three have the same shape and dtype.
-	Binary(op BinaryOp, dst, x, y Strided)
-	// Where sets dst = x where cond is nonzero, y elsewhere. cond may have any dtype.
-	Where(dst, cond, x, y Strided)
-	// Reduce reduces src over its trailing dimensions: dst's shape is a prefix of src's
-	// shape, and each dst element combines the src elements that share that prefix, in
-	// row-major order. ArgMax and ArgMin write Int64 indices into the flattened trailing
-	// dimensions.
-	Reduce(op ReduceOp, dst, src Strided)
-	// MatMul sets dst = x @ y for each matrix in a batch: x is [..., m, k], y is [..., k, n]
-	// and dst is [..., m, n], with the same batch dimensions (broadcast batches arrive with
-	// zero strides).
-	MatMul(dst, x, y Strided)
-	// IndexSelect sets dst = src with dimension axis picked by idx (1-D Int64):
-	// dst[..., i, ...] = src[..., idx[i], ...].
-	IndexSelect(dst, src, idx Strided, axis int)
-	// Gather sets dst[i][j][k] = src[i][idx[i][j][k]][k] (for axis 1). idx is Int64 with
-	// dst's shape; src has dst's shape except along axis.
-	Gather(dst, src, idx Strided, axis int)
-	// ScatterAdd adds src into dst: dst[i][idx[i][j][k]][k] += src[i][j][k] (for axis 1).
-	// idx is Int64 with src's shape; dst has src's shape except along axis.
-	ScatterAdd(dst, src, idx Strided, axis int)
-	// IndexAdd adds src into dst: dst[..., idx[i], ...] += src[..., i, ...]. idx is 1-D Int64.
-	IndexAdd(dst, src, idx Strided, axis int)
-}
+// DTypeOf returns the dtype that holds elements of Go type T.
+func DTypeOf[T Element]() DType { return device.DTypeOf[T]() }
 
-// SoftmaxKernel is an optional fused kernel: dst = softmax(src) along axis, or log-softmax
-// when log is true. Backends without it get the composed form (max, sub, exp, sum, div).
-type SoftmaxKernel interface {
-	Softmax(dst, src Strided, axis int, log bool)
-}
+// On returns an Option that places a new tensor on device d.
+func On(d Device) Option { return device.On(d) }
 
-// Syncer is an optional interface for devices that queue work: Sync waits until every kernel
-// queued so far has run, and panics with the *Error of the first kernel that failed since the
-// last synchronising call. Devices that run kernels at once need not implement it.
-type Syncer interface {
-	Sync()
-}
+// ContiguousLayout returns the row-major layout of shape at offset 0. It panics if shape is not
+// valid (see "Sizes" in the package documentation).
+func ContiguousLayout(shape []int) Layout { return device.ContiguousLayout(shape) }
 
 // SyncDevice waits for the work queued on dev (see Syncer); it returns at once for devices
 // that do not queue. It panics with the *Error of a queued kernel that failed, such as an
 // index out of range found by a gather.
-func SyncDevice(dev Device) {
-	if s, ok := dev.(Syncer); ok {
-		s.Sync()
-	}
-}
+func SyncDevice(dev Device) { device.Sync(dev) }
 
-// Transferer is an optional interface for copying between devices without staging the data
-// in host memory (tinygrad's transfer, CUDA's peer copies). Transfer copies n elements from
-// src, a buffer of device from starting at element srcOff, into dst (a buffer of the
-// receiver) starting at dstOff, ordered after the work queued on both devices, and reports
-// whether it could; when it returns false, To stages the copy through the host instead.
-type Transferer interface {
-	Transfer(dst Buffer, dstOff int, from Device, src Buffer, srcOff, n int) bool
-}
-
-// UnaryOp names an elementwise operation with one tensor operand and up to two scalar
-// parameters (a, b).
-type UnaryOp uint8
-
-// The unary operations. Float-only ops panic on Int64 tensors before reaching a kernel.
-const (
-	OpNeg        UnaryOp = iota // -x
-	OpAbs                       // |x|
-	OpSign                      // -1, 0 or 1 (NaN stays NaN)
-	OpSquare                    // x*x
-	OpSqrt                      // √x
-	OpRsqrt                     // 1/√x
-	OpRecip                     // 1/x
-	OpExp                       // eˣ
-	OpLog                       // ln x
-	OpLog1p                     // ln(1+x)
-	OpSin                       // sin x
-	OpCos                       // cos x
-	OpTanh                      // tanh x
-	OpSigmoid                   // 1/(1+e⁻ˣ)
-	OpReLU                      // max(x, 0), NaN stays NaN
-	OpGELU                      // x·Φ(x) with the exact erf form
-	OpGELUGrad                  // dGELU/dx
-	OpFloor                     // ⌊x⌋
-	OpCeil                      // ⌈x⌉
-	OpRound                     // round half to even
-	OpAddScalar                 // x + a
-	OpMulScalar                 // x · a
-	OpDivScalar                 // x / a
-	OpRSubScalar                // a - x
-	OpRDivScalar                // a / x
-	OpPowScalar                 // xᵃ
-	OpRPowScalar                // aˣ
-	OpClamp                     // min(max(x, a), b); NaN stays NaN
-	OpMaxScalar                 // max(x, a), NaN stays NaN
-	OpMinScalar                 // min(x, a), NaN stays NaN
-	OpLeakyReLU                 // x if x > 0, a·x otherwise
-	OpEqScalar                  // 1 if x == a, else 0
-	OpNeScalar                  // 1 if x != a
-	OpLtScalar                  // 1 if x < a
-	OpLeScalar                  // 1 if x <= a
-	OpGtScalar                  // 1 if x > a
-	OpGeScalar                  // 1 if x >= a
-	numUnaryOps
-)
-
-var unaryNames = [...]string{
-	"Neg", "Abs", "Sign", "Square", "Sqrt", "Rsqrt", "Recip", "Exp", "Log", "Log1p", "Sin", "Cos",
-	"Tanh", "Sigmoid", "ReLU", "GELU", "GELUGrad", "Floor", "Ceil", "Round", "AddScalar",
-	"MulScalar", "DivScalar", "RSubScalar", "RDivScalar", "PowScalar", "RPowScalar", "Clamp", "MaxScalar",
-	"MinScalar", "LeakyReLU", "EqScalar", "NeScalar", "LtScalar", "LeScalar", "GtScalar",
-	"GeScalar",
-}
-
-// String returns the op's name, such as "Exp".
-func (op UnaryOp) String() string {
-	if int(op) < len(unaryNames) {
-		return unaryNames[op]
-	}
-	return "UnaryOp(" + strconv.Itoa(int(op)) + ")"
-}
-
-// floatOnly reports whether the op is defined only for floating-point dtypes.
-func (op UnaryOp) floatOnly() bool {
-	switch op {
-	case OpNeg, OpAbs, OpSign, OpSquare, OpFloor, OpCeil, OpRound, OpAddScalar, OpPowScalar, OpMulScalar, OpRSubScalar, OpClamp,
-		OpMaxScalar, OpMinScalar, OpReLU, OpEqScalar, OpNeScalar, OpLtScalar, OpLeScalar,
-		OpGtScalar, OpGeScalar:
-		return false
-	}
-	return true
-}
-
-// BinaryOp names an elementwise operation with two tensor operands.
-type BinaryOp uint8
-
-// The binary operations. Comparisons write 1 where the relation holds and 0 elsewhere, in the
-// operands' dtype.
-const (
-	OpAdd     BinaryOp = iota // x + y
-	OpSub                     // x - y
-	OpMul                     // x · y
-	OpDiv                     // x / y (Int64: floor division; division by zero panics)
-	OpPow                     // xʸ
-	OpMaximum                 // max(x, y), NaN propagates
-	OpMinimum                 // min(x, y), NaN propagates
-	OpEq                      // x == y
-	OpNe                      // x != y
-	OpLt                      // x < y
-	OpLe                      // x <= y
-	OpGt                      // x > y
-	OpGe                      // x >= y
-	numBinaryOps
-)
-
-var binaryNames = [...]string{"Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Eq", "Ne", "Lt", "Le", "Gt", "Ge"}
-
-// String returns the op's name, such as "Add".
-func (op BinaryOp) String() string {
-	if int(op) < len(binaryNames) {
-		return binaryNames[op]
-	}
-	return "BinaryOp(" + strconv.Itoa(int(op)) + ")"
-}
-
-// ReduceOp names a reduction.
-type ReduceOp uint8
-
-// The reductions. Sum of Float32 accumulates in float64. Max and Min propagate NaN; ArgMax and
-// ArgMin return the first index of the extreme value (a NaN counts as the extreme).
-const (
-	ReduceSum ReduceOp = iota
-	ReduceProd
-	ReduceMax
-	ReduceMin
-	ReduceArgMax
-	ReduceArgMin
-	numReduceOps
-)
-
-var reduceNames = [...]string{"Sum", "Prod", "Max", "Min", "ArgMax", "ArgMin"}
-
-// String returns the reduction's name, such as "Sum".
-func (op ReduceOp) String() string {
-	if int(op) < len(reduceNames) {
-		return reduceNames[op]
-	}
-	return "ReduceOp(" + strconv.Itoa(int(op)) + ")"
-}
-
-// A device family ("cuda") registered by a backend package at init.
-var (
-	registryMu sync.Mutex
-	families   = map[string]func(index int) (Device, error){}
-	opened     = map[string]Device{}
-)
-
-// RegisterDevice makes a family of devices available by name, the way image.RegisterFormat
-// makes a decoder available: a backend package calls it from init, and GetDevice("cuda:1")
-// then calls open(1) once and keeps the result. It panics if the family is already registered
-// or is "cpu".
+// RegisterDevice makes a family of devices available by name: a backend package calls it from
+// init, and GetDevice("cuda:1") then opens the device once and keeps it. It panics if the
+// family is already registered ("cpu" is), empty, or contains a colon.
 func RegisterDevice(family string, open func(index int) (Device, error)) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if family == "cpu" || families[family] != nil || family == "" || strings.Contains(family, ":") {
-		panicf("tensor.RegisterDevice", "family %q is taken or invalid", family)
-	}
-	families[family] = open
+	device.Register(family, open)
 }
 
 // GetDevice returns the device with the given name: "cpu", or a registered family with an
 // optional index, "cuda" meaning "cuda:0". It returns an error naming the problem if the family
 // is unknown (its package not linked in) or the device cannot be opened.
-func GetDevice(name string) (Device, error) {
-	if name == "cpu" {
-		return CPU, nil
-	}
-	family, idx := name, 0
-	if i := strings.IndexByte(name, ':'); i >= 0 {
-		n, err := strconv.Atoi(name[i+1:])
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("tensor: bad device name %q", name)
-		}
-		family, idx = name[:i], n
-	}
-	key := family + ":" + strconv.Itoa(idx)
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if d := opened[key]; d != nil {
-		return d, nil
-	}
-	open := families[family]
-	if open == nil {
-		return nil, fmt.Errorf("tensor: unknown device %q (registered: %s)", name, strings.Join(deviceFamilies(), ", "))
-	}
-	d, err := open(idx)
-	if err != nil {
-		return nil, fmt.Errorf("tensor: opening device %q: %w", name, err)
-	}
-	opened[key] = d
-	return d, nil
-}
+func GetDevice(name string) (Device, error) { return device.Get(name) }
 
 // DeviceFamilies returns the registered device family names, "cpu" first.
-func DeviceFamilies() []string {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	return deviceFamilies()
-}
-
-func deviceFamilies() []string {
-	names := []string{}
-	for f := range families {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	return append([]string{"cpu"}, names...)
-}
+func DeviceFamilies() []string { return device.Families() }

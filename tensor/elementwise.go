@@ -1,12 +1,16 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	"github.com/godl/godl/tensor/device"
+)
 
 // unary applies op elementwise into a new tensor.
 func (t *Tensor) unary(name string, op UnaryOp, a, b float64) *Tensor {
 	st := t.live(name)
 	dt := st.buf.DType()
-	if op.floatOnly() && !dt.IsFloat() {
+	if op.FloatOnly() && !dt.IsFloat() {
 		panicf(name, "dtype %s of shape %s is not supported (needs float32 or float64)", dt, shapeStr(t.layout.Shape))
 	}
 	t.checkScalarParams(name, op, a, b)
@@ -16,10 +20,10 @@ func (t *Tensor) unary(name string, op UnaryOp, a, b float64) *Tensor {
 	return out
 }
 
-// intScalarOps are the unary ops whose scalar parameters meet the elements arithmetically:
-// on an Int64 tensor those scalars must be integers, since the op would otherwise truncate
-// them silently.
-func (op UnaryOp) intScalars() int {
+// intScalars returns how many scalar parameters of op meet the elements arithmetically: on an
+// Int64 tensor those scalars must be integers, since the op would otherwise truncate them
+// silently.
+func intScalars(op UnaryOp) int {
 	switch op {
 	case OpAddScalar, OpMulScalar, OpRSubScalar, OpMaxScalar, OpMinScalar:
 		return 1
@@ -31,7 +35,7 @@ func (op UnaryOp) intScalars() int {
 
 // checkScalarParams panics if op's scalar parameters cannot meet t's elements exactly.
 func (t *Tensor) checkScalarParams(name string, op UnaryOp, a, b float64) {
-	switch op.intScalars() {
+	switch intScalars(op) {
 	case 2:
 		t.checkScalar(name, b)
 		fallthrough
@@ -63,7 +67,7 @@ func isInt64(v float64) bool {
 // checkWritable panics if t cannot be written in place: an expanded tensor has elements that
 // share one memory slot.
 func (t *Tensor) checkWritable(name string) {
-	if t.layout.hasZeroStride() {
+	if t.layout.Expanded() {
 		panicf(name, "cannot write in place to an expanded tensor of shape %s (strides %s); Clone it first", shapeStr(t.layout.Shape), shapeStr(t.layout.Strides))
 	}
 }
@@ -71,7 +75,7 @@ func (t *Tensor) checkWritable(name string) {
 // unaryInPlace applies op to t's own elements.
 func (t *Tensor) unaryInPlace(name string, op UnaryOp, a, b float64) *Tensor {
 	st := t.live(name)
-	if op.floatOnly() && !st.buf.DType().IsFloat() {
+	if op.FloatOnly() && !st.buf.DType().IsFloat() {
 		panicf(name, "dtype %s of shape %s is not supported (needs float32 or float64)", st.buf.DType(), shapeStr(t.layout.Shape))
 	}
 	t.checkScalarParams(name, op, a, b)
@@ -85,7 +89,7 @@ func (t *Tensor) unaryInPlace(name string, op UnaryOp, a, b float64) *Tensor {
 // Apply returns op applied elementwise with scalar parameters a and b (see UnaryOp for their
 // meaning). The named methods (Exp, AddScalar, ...) are shorthands for it.
 func (t *Tensor) Apply(op UnaryOp, a, b float64) *Tensor {
-	if op >= numUnaryOps {
+	if op >= device.NumUnaryOps {
 		panicf("tensor.Apply", "unknown op %d", op)
 	}
 	return t.unary("tensor."+op.String(), op, a, b)
@@ -232,11 +236,11 @@ func (t *Tensor) GeScalar(s float64) *Tensor { return t.unary("tensor.GeScalar",
 func binary(name string, op BinaryOp, x, y *Tensor) *Tensor {
 	checkSame(name, x, y)
 	shape := broadcastChecked(name, x.layout.Shape, y.layout.Shape)
-	xl, _ := x.layout.broadcastTo(shape)
-	yl, _ := y.layout.broadcastTo(shape)
+	xl, _ := broadcastLayout(x.layout, shape)
+	yl, _ := broadcastLayout(y.layout, shape)
 	dev := x.st.dev
 	out := allocChecked(name, dev, x.st.buf.DType(), shape)
-	dev.Binary(op, out.strided(), Strided{x.st.buf, xl}, Strided{y.st.buf, yl})
+	dev.Binary(op, out.strided(), Strided{Buf: x.st.buf, Layout: xl}, Strided{Buf: y.st.buf, Layout: yl})
 	keep(x, y)
 	return out
 }
@@ -245,7 +249,7 @@ func binary(name string, op BinaryOp, x, y *Tensor) *Tensor {
 func (t *Tensor) binaryInPlace(name string, op BinaryOp, y *Tensor) *Tensor {
 	checkSame(name, t, y)
 	t.checkWritable(name)
-	yl, ok := y.layout.broadcastTo(t.layout.Shape)
+	yl, ok := broadcastLayout(y.layout, t.layout.Shape)
 	if !ok {
 		panicf(name, "shape %s does not broadcast to %s", shapeStr(y.layout.Shape), shapeStr(t.layout.Shape))
 	}
@@ -253,9 +257,9 @@ func (t *Tensor) binaryInPlace(name string, op BinaryOp, y *Tensor) *Tensor {
 	if y.st == t.st && !layoutsEqual(yl, t.layout) {
 		src = y.Clone() // y overlaps t in another order: read a copy
 		defer src.Release()
-		yl, _ = src.layout.broadcastTo(t.layout.Shape)
+		yl, _ = broadcastLayout(src.layout, t.layout.Shape)
 	}
-	t.st.dev.Binary(op, t.strided(), t.strided(), Strided{src.st.buf, yl})
+	t.st.dev.Binary(op, t.strided(), t.strided(), Strided{Buf: src.st.buf, Layout: yl})
 	t.bumpVersion()
 	keep(t, src)
 	return t
@@ -330,12 +334,12 @@ func Where(cond, x, y *Tensor) *Tensor {
 	if _, ok := shapeNumel(shape); !ok {
 		panicf(name, "shapes %s, %s and %s broadcast to %s, whose sizes multiply past the int range", shapeStr(cond.layout.Shape), shapeStr(x.layout.Shape), shapeStr(y.layout.Shape), shapeStr(shape))
 	}
-	cl, _ := cond.layout.broadcastTo(shape)
-	xl, _ := x.layout.broadcastTo(shape)
-	yl, _ := y.layout.broadcastTo(shape)
+	cl, _ := broadcastLayout(cond.layout, shape)
+	xl, _ := broadcastLayout(x.layout, shape)
+	yl, _ := broadcastLayout(y.layout, shape)
 	dev := x.st.dev
 	out := allocChecked(name, dev, x.st.buf.DType(), shape)
-	dev.Where(out.strided(), Strided{cond.st.buf, cl}, Strided{x.st.buf, xl}, Strided{y.st.buf, yl})
+	dev.Where(out.strided(), Strided{Buf: cond.st.buf, Layout: cl}, Strided{Buf: x.st.buf, Layout: xl}, Strided{Buf: y.st.buf, Layout: yl})
 	keep(cond, x, y)
 	return out
 }
@@ -344,7 +348,7 @@ func Where(cond, x, y *Tensor) *Tensor {
 func (t *Tensor) MaskedFill(mask *Tensor, v float64) *Tensor {
 	st := t.live("tensor.MaskedFill")
 	mask.live("tensor.MaskedFill")
-	if _, ok := mask.layout.broadcastTo(t.layout.Shape); !ok {
+	if _, ok := broadcastLayout(mask.layout, t.layout.Shape); !ok {
 		panicf("tensor.MaskedFill", "mask of shape %s does not broadcast to %s", shapeStr(mask.layout.Shape), shapeStr(t.layout.Shape))
 	}
 	fill := Full(Shape{}, v, st.buf.DType(), On(st.dev))
@@ -395,7 +399,7 @@ func (t *Tensor) ClampInPlace(lo, hi float64) *Tensor {
 
 // ApplyInPlace sets t = op(t) with scalar parameters a, b and returns t.
 func (t *Tensor) ApplyInPlace(op UnaryOp, a, b float64) *Tensor {
-	if op >= numUnaryOps {
+	if op >= device.NumUnaryOps {
 		panicf("tensor.ApplyInPlace", "unknown op %d", op)
 	}
 	return t.unaryInPlace("tensor.ApplyInPlace", op, a, b)
@@ -426,7 +430,7 @@ func (t *Tensor) CopyFrom(src *Tensor) *Tensor {
 		src = src.To(st.dev)
 		defer src.Release()
 	}
-	sl, ok := src.layout.broadcastTo(t.layout.Shape)
+	sl, ok := broadcastLayout(src.layout, t.layout.Shape)
 	if !ok {
 		panicf(name, "shape %s does not broadcast to %s", shapeStr(src.layout.Shape), shapeStr(t.layout.Shape))
 	}
@@ -434,9 +438,9 @@ func (t *Tensor) CopyFrom(src *Tensor) *Tensor {
 		c := src.Clone()
 		defer c.Release()
 		src = c
-		sl, _ = src.layout.broadcastTo(t.layout.Shape)
+		sl, _ = broadcastLayout(src.layout, t.layout.Shape)
 	}
-	st.dev.Copy(t.strided(), Strided{src.st.buf, sl})
+	st.dev.Copy(t.strided(), Strided{Buf: src.st.buf, Layout: sl})
 	t.bumpVersion()
 	keep(t, src)
 	return t

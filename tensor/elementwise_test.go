@@ -14,6 +14,11 @@ import (
 
 // opsPanicMsg runs fn and returns the message of the *Error it panics with; it fails the test
 // if fn returns normally or panics with anything else.
+
+// cpuBlock is the CPU backend's parallel block, in elements: operands longer than a few of
+// them take the parallel path.
+const cpuBlock = 1 << 15
+
 func opsPanicMsg(t *testing.T, fn func()) (msg string) {
 	t.Helper()
 	defer func() {
@@ -403,8 +408,8 @@ func TestOpsInt64(t *testing.T) {
 		opsRequirePanic(t, "tensor.Div: integer division by zero", func() { From([]int64{1, 2}).Div(From([]int64{1, 0})) })
 		opsRequirePanic(t, "tensor.Div: integer division by zero", func() { From([]int64{0}).Div(Scalar[int64](0)) })
 		// A zero deep inside a large tensor, met by a worker goroutine: still a recoverable panic.
-		n := 4*blockElems + 5
-		for _, pos := range []int{0, blockElems + 3, n - 1} {
+		n := 4*cpuBlock + 5
+		for _, pos := range []int{0, cpuBlock + 3, n - 1} {
 			opsWithThreads(4, func() {
 				y := Ones(Shape{n}, Int64)
 				y.Narrow(0, pos, 1).Fill(0)

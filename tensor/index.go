@@ -231,10 +231,10 @@ func cat(name string, ts []*Tensor, axis int) *Tensor {
 	out := allocChecked(name, st.dev, st.buf.DType(), shape)
 	off := 0
 	for _, t := range ts {
-		l := out.layout.clone()
+		l := out.layout.Clone()
 		l.Shape[axis] = t.layout.Shape[axis]
 		l.Offset = off * l.Strides[axis]
-		st.dev.Copy(Strided{out.st.buf, l}, t.strided())
+		st.dev.Copy(Strided{Buf: out.st.buf, Layout: l}, t.strided())
 		off += t.layout.Shape[axis]
 	}
 	keep(ts...)

@@ -98,16 +98,16 @@ func TestLayoutSpan(t *testing.T) {
 }
 
 func TestLayoutHasZeroStride(t *testing.T) {
-	assert.False(t, ContiguousLayout([]int{2, 3}).hasZeroStride())
-	assert.True(t, Layout{Shape: []int{3, 4}, Strides: []int{1, 0}}.hasZeroStride())
+	assert.False(t, ContiguousLayout([]int{2, 3}).Expanded())
+	assert.True(t, Layout{Shape: []int{3, 4}, Strides: []int{1, 0}}.Expanded())
 	// A zero stride on a size-1 (or size-0) dimension aliases nothing.
-	assert.False(t, Layout{Shape: []int{1, 4}, Strides: []int{0, 1}}.hasZeroStride())
-	assert.False(t, Layout{Shape: []int{0, 4}, Strides: []int{0, 1}}.hasZeroStride())
+	assert.False(t, Layout{Shape: []int{1, 4}, Strides: []int{0, 1}}.Expanded())
+	assert.False(t, Layout{Shape: []int{0, 4}, Strides: []int{0, 1}}.Expanded())
 }
 
 func TestLayoutPermute(t *testing.T) {
 	l := Layout{Shape: []int{2, 3, 4}, Strides: []int{12, 4, 1}, Offset: 5}
-	p := l.permute([]int{2, 0, 1})
+	p := permuteLayout(l, []int{2, 0, 1})
 	assert.Equal(t, []int{4, 2, 3}, p.Shape)
 	assert.Equal(t, []int{1, 12, 4}, p.Strides)
 	assert.Equal(t, 5, p.Offset)
@@ -182,7 +182,7 @@ func TestLayoutViewAs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := tc.l.viewAs(tc.shape)
+			got, ok := viewLayout(tc.l, tc.shape)
 			require.Equal(t, tc.ok, ok)
 			if !ok {
 				return
@@ -221,17 +221,17 @@ func vwPositions(l Layout) []int {
 func TestLayoutViewAsEmptyAndScalar(t *testing.T) {
 	// A zero-size layout counts as contiguous and can take any zero-size shape.
 	empty := Layout{Shape: []int{3, 0}, Strides: []int{1, 3}}
-	got, ok := empty.viewAs([]int{0, 5})
+	got, ok := viewLayout(empty, []int{0, 5})
 	require.True(t, ok)
 	assert.Equal(t, []int{0, 5}, got.Shape)
-	_, ok = empty.viewAs([]int{1})
+	_, ok = viewLayout(empty, []int{1})
 	assert.False(t, ok)
 
 	scalar := Layout{Shape: []int{}, Strides: []int{}, Offset: 2}
-	got, ok = scalar.viewAs([]int{1, 1})
+	got, ok = viewLayout(scalar, []int{1, 1})
 	require.True(t, ok)
 	assert.Equal(t, 2, got.Offset)
-	got, ok = Layout{Shape: []int{1, 1}, Strides: []int{7, 7}, Offset: 4}.viewAs([]int{})
+	got, ok = viewLayout(Layout{Shape: []int{1, 1}, Strides: []int{7, 7}, Offset: 4}, []int{})
 	require.True(t, ok)
 	assert.Equal(t, []int{}, got.Shape)
 	assert.Equal(t, 4, got.Offset)
@@ -289,7 +289,7 @@ func TestLayoutBroadcastTo(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := tc.l.broadcastTo(tc.shape)
+			got, ok := broadcastLayout(tc.l, tc.shape)
 			require.Equal(t, tc.ok, ok)
 			if !ok {
 				return

@@ -47,14 +47,14 @@ func MatMul(a, b *Tensor) *Tensor {
 				shapeStr(a.layout.Shape), shapeStr(b.layout.Shape), shapeStr(outShape), shapeStr(aShape), shapeStr(bShape))
 		}
 	}
-	al, _ = al.broadcastTo(aShape)
-	bl, _ = bl.broadcastTo(bShape)
+	al, _ = broadcastLayout(al, aShape)
+	bl, _ = broadcastLayout(bl, bShape)
 	dev := a.st.dev
 	out := allocChecked(name, dev, a.st.buf.DType(), outShape)
 	if k == 0 {
 		dev.Fill(out.strided(), 0)
 	} else {
-		dev.MatMul(out.strided(), Strided{a.st.buf, al}, Strided{b.st.buf, bl})
+		dev.MatMul(out.strided(), Strided{Buf: a.st.buf, Layout: al}, Strided{Buf: b.st.buf, Layout: bl})
 	}
 	keep(a, b)
 	shape := slices.Clone(batch)

@@ -383,10 +383,8 @@ func TestMatMulSameBitsOnAnyThreadCount(t *testing.T) {
 		{[]int{96, 20, 30}, []int{96, 30, 10}},
 		{[]int{5000, 3, 4}, []int{4, 5}}, // many direct products, several chunks of them
 	}
-	// The packed case is cut into several tiles, so that threads do share the work.
-	k := gemmKernelF32
-	pl := planGemm(gemmPacked, 1, 300, 270, 520, k.mr, k.nr, k.kc, k.mc, k.nc)
-	require.Greater(t, pl.tiles(), 4)
+	// The packed case is cut into several tiles, so that threads do share the work (checked
+	// by cpu's TestPackedPlanSharesWork).
 	prev := SetNumThreads(1)
 	defer SetNumThreads(prev)
 	for _, dt := range []DType{Float32, Float64} {
@@ -401,146 +399,6 @@ func TestMatMulSameBitsOnAnyThreadCount(t *testing.T) {
 				require.Equal(t, mmBits(want), mmBits(got), "%s %v·%v on %d threads", dt, c.a, c.b, threads)
 			}
 		}
-	}
-}
-
-// TestMatMulMatchesNaiveGemm checks MatMul against naiveGemm, the textbook loop over the raw
-// buffers with the operands' own strides: exactly for Int64, within the sum of both rounding
-// bounds for floats.
-func TestMatMulMatchesNaiveGemm(t *testing.T) {
-	r := rand.New(rand.NewPCG(19, 20))
-	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {33, 65, 17}, {130, 70, 300}, {1, 90, 50}, {90, 1, 50}} {
-		m, n, k := s[0], s[1], s[2]
-		for _, dt := range mmDTypes {
-			a := mmRand(r, dt, k+3, m+2).Narrow(0, 2, k).Narrow(1, 1, m).T() // strided, transposed
-			b := mmRand(r, dt, k, 2*n).Slice(1, 0, 2*n, 2)                   // stepped columns
-			got := MatMul(a, b)
-			al, bl := a.layout, b.layout
-			want := make([]float64, m*n)
-			switch dt {
-			case Float32:
-				c := make([]float32, m*n)
-				naiveGemm(m, n, k, cpuData[float32](a.st.buf), al.Offset, al.Strides[0], al.Strides[1],
-					cpuData[float32](b.st.buf), bl.Offset, bl.Strides[0], bl.Strides[1], c, 0, n, 1)
-				want = convertElems[float64](c)
-			case Float64:
-				naiveGemm(m, n, k, cpuData[float64](a.st.buf), al.Offset, al.Strides[0], al.Strides[1],
-					cpuData[float64](b.st.buf), bl.Offset, bl.Strides[0], bl.Strides[1], want, 0, n, 1)
-			case Int64:
-				c := make([]int64, m*n)
-				naiveGemm(m, n, k, cpuData[int64](a.st.buf), al.Offset, al.Strides[0], al.Strides[1],
-					cpuData[int64](b.st.buf), bl.Offset, bl.Strides[0], bl.Strides[1], c, 0, n, 1)
-				want = convertElems[float64](c)
-			}
-			_, _, mag := mmRef(a, b)
-			gv := got.Float64s()
-			for i := range want {
-				require.LessOrEqual(t, math.Abs(gv[i]-want[i]), 2*mmTol(dt, k, mag[i]), "%s %dx%dx%d element %d", dt, m, n, k, i)
-			}
-		}
-	}
-}
-
-// mmLoopKernel returns a micro-kernel with the contract of gemmKernel written as plain loops,
-// for any mr and nr.
-func mmLoopKernel[T float32 | float64](mr, nr int) func(kc int, a, b, c []T, ldc int, load bool) {
-	return func(kc int, a, b, c []T, ldc int, load bool) {
-		for i := range mr {
-			for j := range nr {
-				var s T
-				if load {
-					s = c[i*ldc+j]
-				}
-				for p := range kc {
-					s += a[p*mr+i] * b[p*nr+j]
-				}
-				c[i*ldc+j] = s
-			}
-		}
-	}
-}
-
-// mmMatMulWith computes a @ b for 2-D float operands with the given kernel, through the same
-// batched driver as CPU.MatMul.
-func mmMatMulWith[T float32 | float64](kern *gemmKernel[T], a, b *Tensor) *Tensor {
-	m, k, n := a.Size(0), a.Size(1), b.Size(1)
-	out := Zeros(Shape{m, n}, a.DType())
-	op := newGemmOp[T](out.strided(), a.strided(), b.strided(), m, n, k)
-	gemmBatch(kern, op, matOffsets{base: [3]int{a.layout.Offset, b.layout.Offset, 0}}, 1)
-	return out
-}
-
-// TestGemmKernels runs the blocked driver with every micro-kernel: the pure-Go ones, the ones
-// in use (which assembly may replace), and loop kernels with odd register and cache blocks
-// that put block edges everywhere.
-func TestGemmKernels(t *testing.T) {
-	r := rand.New(rand.NewPCG(13, 14))
-	k32 := []*gemmKernel[float32]{
-		&gemmGoF32, gemmKernelF32,
-		{name: "loop3x5", mr: 3, nr: 5, kc: 7, mc: 9, nc: 10, fn: mmLoopKernel[float32](3, 5)},
-		{name: "loop1x1", mr: 1, nr: 1, kc: 16, mc: 4, nc: 4, fn: mmLoopKernel[float32](1, 1)},
-		{name: "loop4x2", mr: 4, nr: 2, kc: 5, mc: 8, nc: 6, fn: mmLoopKernel[float32](4, 2)},
-	}
-	k64 := []*gemmKernel[float64]{
-		&gemmGoF64, gemmKernelF64,
-		{name: "loop5x3", mr: 5, nr: 3, kc: 11, mc: 10, nc: 12, fn: mmLoopKernel[float64](5, 3)},
-	}
-	sizes := [][3]int{{4, 2, 1}, {13, 13, 13}, {37, 29, 41}, {64, 64, 64}, {70, 9, 130}, {130, 70, 9}, {3, 200, 33}}
-	for _, s := range sizes {
-		m, n, k := s[0], s[1], s[2]
-		a32, b32 := mmRand(r, Float32, m, k), mmRand(r, Float32, k, n)
-		at32, bt32 := mmRand(r, Float32, k, m).T(), mmRand(r, Float32, n, k).T()
-		for _, kern := range k32 {
-			what := fmt.Sprintf("%s %dx%dx%d", kern.name, m, n, k)
-			mmCheck(t, mmMatMulWith(kern, a32, b32), a32, b32, what)
-			mmCheck(t, mmMatMulWith(kern, at32, bt32), at32, bt32, what+" transposed")
-		}
-		a64, b64 := mmRand(r, Float64, m, k), mmRand(r, Float64, k, n).T().Contiguous().T()
-		for _, kern := range k64 {
-			mmCheck(t, mmMatMulWith(kern, a64, b64), a64, b64, fmt.Sprintf("%s %dx%dx%d", kern.name, m, n, k))
-		}
-	}
-}
-
-func TestGemmMicroKernelDirect(t *testing.T) {
-	// One call of each pure-Go kernel on hand-made panels, with and without load, writing
-	// into a C with a row stride wider than nr and NaN guards around the block.
-	for _, kern := range []*gemmKernel[float64]{&gemmGoF64, gemmKernelF64} {
-		mr, nr, kc, ldc := kern.mr, kern.nr, 7, kern.nr+3
-		a := make([]float64, kc*mr)
-		b := make([]float64, kc*nr)
-		for i := range a {
-			a[i] = float64(i%5) - 2
-		}
-		for i := range b {
-			b[i] = float64(i%3) + 0.5
-		}
-		c := make([]float64, mr*ldc+2)
-		for i := range c {
-			c[i] = math.NaN()
-		}
-		block := c[1:]
-		kern.fn(kc, a, b, block, ldc, false)
-		for i := range mr {
-			for j := range nr {
-				block[i*ldc+j] += 1 // so that load must read it back
-			}
-		}
-		kern.fn(kc, a, b, block, ldc, true)
-		for i := range mr {
-			for j := range ldc {
-				if j >= nr {
-					assert.True(t, math.IsNaN(block[i*ldc+j]), "%s: guard (%d,%d) overwritten", kern.name, i, j)
-					continue
-				}
-				var s float64
-				for p := range kc {
-					s += a[p*mr+i] * b[p*nr+j]
-				}
-				assert.Equal(t, 2*s+1, block[i*ldc+j], "%s: (%d,%d)", kern.name, i, j)
-			}
-		}
-		assert.True(t, math.IsNaN(c[0]), "%s: guard before the block overwritten", kern.name)
 	}
 }
 
@@ -587,7 +445,7 @@ func TestMatMulIgnoresDirtyScratch(t *testing.T) {
 		for n := 16; n < 1<<18; n = n*5/4 + 1 {
 			for _, dt := range []DType{Float32, Float64} {
 				buf := CPU.Alloc(dt, n)
-				CPU.Fill(Strided{buf, ContiguousLayout([]int{n})}, math.NaN())
+				CPU.Fill(Strided{Buf: buf, Layout: ContiguousLayout([]int{n})}, math.NaN())
 				bufs = append(bufs, buf)
 			}
 		}

@@ -41,7 +41,7 @@ func (t *Tensor) reduce(name string, op ReduceOp, axes []int, keepdim bool) *Ten
 		dt = Int64
 	}
 	out := allocChecked(name, st.dev, dt, kept)
-	st.dev.Reduce(op, out.strided(), Strided{st.buf, t.layout.permute(perm)})
+	st.dev.Reduce(op, out.strided(), Strided{Buf: st.buf, Layout: permuteLayout(t.layout, perm)})
 	keep(t)
 	if keepdim {
 		out.layout = ContiguousLayout(keepShape)
@@ -272,12 +272,12 @@ func softmaxComposed(t *Tensor, axis int, log bool) *Tensor {
 func (t *Tensor) SumTo(shape Shape) *Tensor {
 	t.live("tensor.SumTo")
 	if slices.Equal(t.layout.Shape, shape) {
-		return t.view(t.layout.clone())
+		return t.view(t.layout.Clone())
 	}
 	if p := shapeProblem(shape); p != "" {
 		panicf("tensor.SumTo", "cannot sum shape %s to %s: %s", shapeStr(t.layout.Shape), shapeStr(shape), p)
 	}
-	if _, ok := ContiguousLayout(shape).broadcastTo(t.layout.Shape); !ok {
+	if _, ok := broadcastLayout(ContiguousLayout(shape), t.layout.Shape); !ok {
 		panicf("tensor.SumTo", "shape %s does not broadcast to %s", shapeStr(shape), shapeStr(t.layout.Shape))
 	}
 	lead := len(t.layout.Shape) - len(shape)

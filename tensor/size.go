@@ -1,8 +1,8 @@
 package tensor
 
 import (
-	"math"
-	"math/bits"
+	"github.com/godl/godl/tensor/device"
+	"github.com/godl/godl/tensor/internal/shapes"
 )
 
 // Size arithmetic. Every size, stride, offset and element count the package computes from
@@ -10,56 +10,13 @@ import (
 // multiply past the int range is refused with an *Error before anything is allocated or
 // viewed. The rule is in the package documentation under "Sizes".
 
-// mulSize returns a*b for non-negative a and b, with ok=false if the product does not fit in
-// an int.
-func mulSize(a, b int) (int, bool) {
-	hi, lo := bits.Mul(uint(a), uint(b))
-	if hi != 0 || lo > math.MaxInt {
-		return 0, false
-	}
-	return int(lo), true
-}
-
-// addSize returns a+b for non-negative a and b, with ok=false if the sum does not fit in an
-// int.
-func addSize(a, b int) (int, bool) {
-	s := a + b
-	if s < a {
-		return 0, false
-	}
-	return s, true
-}
-
-// shapeNumel returns the number of elements of shape (the product of its sizes, 1 for a
-// scalar) and whether shape is valid: no size is negative and the product of max(size, 1)
-// over its dimensions fits in an int. The max makes the rule cover empty shapes too, so the
-// row-major strides of every valid shape fit in an int.
-func shapeNumel(shape []int) (n int, ok bool) {
-	n, span := 1, 1
-	for _, d := range shape {
-		if d < 0 {
-			return 0, false
-		}
-		if span, ok = mulSize(span, max(d, 1)); !ok {
-			return 0, false
-		}
-		n *= d // cannot overflow: |n| <= span
-	}
-	return n, true
-}
+func mulSize(a, b int) (int, bool)            { return shapes.Mul(a, b) }
+func addSize(a, b int) (int, bool)            { return shapes.Add(a, b) }
+func shapeNumel(shape []int) (n int, ok bool) { return shapes.Numel(shape) }
+func mulSat(a, b int) int                     { return shapes.MulSat(a, b) }
 
 // shapeProblem says why shape is not valid, or returns "" when it is.
-func shapeProblem(shape []int) string {
-	for _, d := range shape {
-		if d < 0 {
-			return "negative dimension in shape " + shapeStr(shape)
-		}
-	}
-	if _, ok := shapeNumel(shape); !ok {
-		return "shape " + shapeStr(shape) + " is too large: its sizes multiply past the int range"
-	}
-	return ""
-}
+func shapeProblem(shape []int) string { return device.ShapeProblem(shape) }
 
 // checkedNumel returns the number of elements of shape. It panics with an *Error for op if
 // shape is not valid (see shapeNumel).
@@ -101,14 +58,4 @@ func broadcastChecked(op string, a, b []int) []int {
 		panicf(op, "shapes %s and %s broadcast to %s, whose sizes multiply past the int range", shapeStr(a), shapeStr(b), shapeStr(out))
 	}
 	return out
-}
-
-// mulSat returns a*b for non-negative a and b, or math.MaxInt if the product overflows: for
-// work estimates, which are only compared with thresholds, a product past the int range
-// simply counts as large.
-func mulSat(a, b int) int {
-	if p, ok := mulSize(a, b); ok {
-		return p
-	}
-	return math.MaxInt
 }

@@ -108,7 +108,7 @@ func (t *Tensor) Release() {
 // handle, which can be released independently of t.
 func (t *Tensor) Alias() *Tensor {
 	t.live("tensor.Alias")
-	return t.view(t.layout.clone())
+	return t.view(t.layout.Clone())
 }
 
 // Exclusive reports whether t is the only live tensor over its storage and no element of t
@@ -116,7 +116,7 @@ func (t *Tensor) Alias() *Tensor {
 // tensor whose other views were dropped without Release may count as shared until the
 // garbage collector has reclaimed them; the answer errs on the side of "shared".
 func (t *Tensor) Exclusive() bool {
-	return t != nil && t.st != nil && t.st.refs.Load() == 1 && !t.layout.hasZeroStride()
+	return t != nil && t.st != nil && t.st.refs.Load() == 1 && !t.layout.Expanded()
 }
 
 // Released reports whether Release has been called on t.
@@ -149,7 +149,7 @@ func (t *Tensor) Numel() int { return t.lay("tensor.Numel").Numel() }
 func (t *Tensor) Strides() []int { return slices.Clone(t.lay("tensor.Strides").Strides) }
 
 // Layout returns a copy of the tensor's layout.
-func (t *Tensor) Layout() Layout { return t.lay("tensor.Layout").clone() }
+func (t *Tensor) Layout() Layout { return t.lay("tensor.Layout").Clone() }
 
 // IsContiguous reports whether the elements are laid out densely in row-major order.
 func (t *Tensor) IsContiguous() bool { return t.lay("tensor.IsContiguous").IsContiguous() }

@@ -49,7 +49,7 @@ func inferShape(op string, from, shape []int) []int {
 func (t *Tensor) View(shape ...int) *Tensor {
 	t.live("tensor.View")
 	s := inferShape("tensor.View", t.layout.Shape, shape)
-	l, ok := t.layout.viewAs(s)
+	l, ok := viewLayout(t.layout, s)
 	if !ok {
 		panicf("tensor.View", "cannot view shape %s with strides %s as %s; use Reshape", shapeStr(t.layout.Shape), shapeStr(t.layout.Strides), shapeStr(s))
 	}
@@ -66,7 +66,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor { return t.reshape("tensor.Reshap
 func (t *Tensor) reshape(op string, shape []int) *Tensor {
 	t.live(op)
 	s := inferShape(op, t.layout.Shape, shape)
-	if l, ok := t.layout.viewAs(s); ok {
+	if l, ok := viewLayout(t.layout, s); ok {
 		return t.view(l)
 	}
 	c := t.cloneAs(op)
@@ -104,7 +104,7 @@ func (t *Tensor) Transpose(a, b int) *Tensor {
 		perm[i] = i
 	}
 	perm[a], perm[b] = b, a
-	return t.view(t.layout.permute(perm))
+	return t.view(permuteLayout(t.layout, perm))
 }
 
 // T returns the transpose of a matrix (t itself viewed anew for 0-d and 1-d tensors). It panics
@@ -113,7 +113,7 @@ func (t *Tensor) T() *Tensor {
 	t.live("tensor.T")
 	switch len(t.layout.Shape) {
 	case 0, 1:
-		return t.view(t.layout.clone())
+		return t.view(t.layout.Clone())
 	case 2:
 		return t.Transpose(0, 1)
 	}
@@ -129,7 +129,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 		panicf("tensor.Permute", "%d dims for a tensor of shape %s", len(dims), shapeStr(t.layout.Shape))
 	}
 	perm := normAxes("tensor.Permute", dims, n)
-	return t.view(t.layout.permute(perm))
+	return t.view(permuteLayout(t.layout, perm))
 }
 
 // Narrow returns the slice [start, start+length) of dimension axis. A negative start counts
@@ -146,7 +146,7 @@ func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 		end := new(big.Int).Add(big.NewInt(int64(start)), big.NewInt(int64(length))) // exact
 		panicf("tensor.Narrow", "range [%d, %s) out of bounds for dimension %d of shape %s", start, end, axis, shapeStr(t.layout.Shape))
 	}
-	l := t.layout.clone()
+	l := t.layout.Clone()
 	l.Shape[axis] = length
 	if l.Numel() > 0 { // an empty view keeps its offset, so that it stays inside the buffer
 		l.Offset += start * l.Strides[axis]
@@ -179,7 +179,7 @@ func (t *Tensor) Slice(axis, start, end, step int) *Tensor {
 	if end > start {
 		n = (end-start-1)/step + 1 // ⌈(end-start)/step⌉ without overflow
 	}
-	l := t.layout.clone()
+	l := t.layout.Clone()
 	l.Shape[axis] = n
 	if l.Numel() > 0 { // an empty view keeps its offset, so that it stays inside the buffer
 		l.Offset += start * l.Strides[axis]
@@ -284,7 +284,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 			s[i] = t.layout.Shape[i-lead]
 		}
 	}
-	l, ok := t.layout.broadcastTo(s)
+	l, ok := broadcastLayout(t.layout, s)
 	if !ok {
 		panicf("tensor.Expand", "cannot expand shape %s to %s", shapeStr(t.layout.Shape), shapeStr(shape))
 	}
@@ -298,7 +298,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 // does not broadcast to shape or shape is not valid, as Expand does.
 func (t *Tensor) BroadcastTo(shape Shape) *Tensor {
 	t.live("tensor.BroadcastTo")
-	l, ok := t.layout.broadcastTo(shape)
+	l, ok := broadcastLayout(t.layout, shape)
 	if !ok {
 		panicf("tensor.BroadcastTo", "cannot broadcast shape %s to %s", shapeStr(t.layout.Shape), shapeStr(shape))
 	}

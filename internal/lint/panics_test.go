@@ -25,7 +25,8 @@ func repoRoot(t *testing.T) string {
 }
 
 // typedPanic reports whether the argument of a panic call is a typed godl error: a
-// *tensor.Error literal (&Error{...} inside package tensor, &tensor.Error{...} elsewhere), or
+// *tensor.Error literal (&Error{...} inside packages tensor and device, &tensor.Error{...} or
+// &device.Error{...} elsewhere: the same type), or
 // a value recovered and panicked again unchanged (r or *r).
 func typedPanic(arg ast.Expr) bool {
 	switch a := arg.(type) {
@@ -39,7 +40,7 @@ func typedPanic(arg ast.Expr) bool {
 			return typ.Name == "Error"
 		case *ast.SelectorExpr:
 			x, ok := typ.X.(*ast.Ident)
-			return ok && x.Name == "tensor" && typ.Sel.Name == "Error"
+			return ok && (x.Name == "tensor" || x.Name == "device") && typ.Sel.Name == "Error"
 		}
 	case *ast.Ident:
 		return a.Name == "r"

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/godl/godl/tensor"
+	"github.com/godl/godl/tensor/device"
 )
 
 // Lazy returns a device that queues every kernel and runs the queue only when the host
@@ -244,3 +245,8 @@ var (
 	_ tensor.Device = (*lazyDevice)(nil)
 	_ tensor.Syncer = (*lazyDevice)(nil)
 )
+
+func (d *lazyDevice) Random(dist device.Distribution, dst tensor.Strided, seed, offset uint64, a, b float64) {
+	dd := d.st("Random", dst)
+	d.enqueue(func() { d.inner.Random(dist, dd, seed, offset, a, b) })
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/godl/godl/tensor"
+	"github.com/godl/godl/tensor/device"
 )
 
 // Naive is a deliberately simple tensor.Device: the living definition of the primitive
@@ -983,5 +984,31 @@ func (naiveDevice) IndexAdd(dst, src, idx tensor.Strided, axis int) {
 		copy(di, si)
 		di[axis] = int(ix[si[axis]])
 		addElem(d, at(dst.Layout, di), s, at(src.Layout, si))
+	})
+}
+
+// Random follows the definition of device.Device.Random literally: element i in row-major
+// order takes device.RandomValue of block offset + i/k, lane i%k.
+func (naiveDevice) Random(dist device.Distribution, dst tensor.Strided, seed, offset uint64, a, b float64) {
+	d := destination("Random", dst, -1)
+	if dist >= device.NumDistributions {
+		contract("Random", "unknown distribution %v", dist)
+	}
+	if d.dt == tensor.Int64 && dist != device.Bernoulli {
+		contract("Random", "%v draws into int64", dist)
+	}
+	k := dist.PerBlock(d.dt)
+	i := 0
+	each(dst.Shape, func(idx []int) {
+		w := device.PhiloxBlock(seed, offset+uint64(i/k))
+		v := device.RandomValue(dist, d.dt, w, i%k, a, b)
+		o := at(dst.Layout, idx)
+		switch d.dt {
+		case tensor.Int64:
+			d.i64[o] = int64(v)
+		default:
+			d.setFloat(o, v)
+		}
+		i++
 	})
 }

@@ -1,8 +1,10 @@
-package tensor
+package cpu
+
+import "github.com/godl/godl/tensor/device"
 
 // MatMul computes every product of the batch with the blocked GEMM of gemm.go: Float32 and
 // Float64 through the micro-kernels of gemm_kernel.go, Int64 with plain loops.
-func (cpuDevice) MatMul(dst, x, y Strided) {
+func (cpuDevice) MatMul(dst, x, y device.Strided) {
 	nd := len(dst.Shape)
 	m, n, k := dst.Shape[nd-2], dst.Shape[nd-1], x.Shape[nd-1]
 	if dst.Numel() == 0 {
@@ -16,24 +18,24 @@ func (cpuDevice) MatMul(dst, x, y Strided) {
 	if nd > 2 {
 		bshape := dst.Shape[:nd-2]
 		offs.it = newIter(bshape,
-			Layout{Shape: bshape, Strides: x.Strides[:nd-2], Offset: x.Offset},
-			Layout{Shape: bshape, Strides: y.Strides[:nd-2], Offset: y.Offset},
-			Layout{Shape: bshape, Strides: dst.Strides[:nd-2], Offset: dst.Offset})
+			device.Layout{Shape: bshape, Strides: x.Strides[:nd-2], Offset: x.Offset},
+			device.Layout{Shape: bshape, Strides: y.Strides[:nd-2], Offset: y.Offset},
+			device.Layout{Shape: bshape, Strides: dst.Strides[:nd-2], Offset: dst.Offset})
 		offs.inner = offs.it.inner()
 	}
-	nb := Shape(dst.Shape[:nd-2]).Numel()
+	nb := numel(dst.Shape[:nd-2])
 	switch dst.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		gemmBatch(gemmKernelFor[float32](), newGemmOp[float32](dst, x, y, m, n, k), offs, nb)
-	case Float64:
+	case device.Float64:
 		gemmBatch(gemmKernelFor[float64](), newGemmOp[float64](dst, x, y, m, n, k), offs, nb)
-	case Int64:
+	case device.Int64:
 		gemmBatch(nil, newGemmOp[int64](dst, x, y, m, n, k), offs, nb)
 	}
 }
 
 // newGemmOp describes the product dst = x @ y of the matrices in the last two dimensions.
-func newGemmOp[T Element](dst, x, y Strided, m, n, k int) gemmOp[T] {
+func newGemmOp[T device.Element](dst, x, y device.Strided, m, n, k int) gemmOp[T] {
 	nd := len(dst.Shape)
 	return gemmOp[T]{
 		m: m, n: n, k: k,
@@ -45,7 +47,7 @@ func newGemmOp[T Element](dst, x, y Strided, m, n, k int) gemmOp[T] {
 
 // naiveGemm is the textbook triple loop: the oracle of the tests and the baseline of the
 // benchmarks.
-func naiveGemm[T Element](m, n, k int, a []T, ao, ars, acs int, b []T, bo, brs, bcs int, c []T, co, crs, ccs int) {
+func naiveGemm[T device.Element](m, n, k int, a []T, ao, ars, acs int, b []T, bo, brs, bcs int, c []T, co, crs, ccs int) {
 	for i := range m {
 		for j := range n {
 			var s T

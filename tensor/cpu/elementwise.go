@@ -1,21 +1,23 @@
-package tensor
+package cpu
 
 import (
 	"math"
+
+	"github.com/godl/godl/tensor/device"
 )
 
-func (cpuDevice) Fill(dst Strided, v float64) {
+func (cpuDevice) Fill(dst device.Strided, v float64) {
 	switch dst.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		fillKernel(dst, float32(v))
-	case Float64:
+	case device.Float64:
 		fillKernel(dst, v)
-	case Int64:
+	case device.Int64:
 		fillKernel(dst, int64(v))
 	}
 }
 
-func fillKernel[T Element](dst Strided, v T) {
+func fillKernel[T device.Element](dst device.Strided, v T) {
 	if dst.Numel() == 0 {
 		return
 	}
@@ -37,32 +39,32 @@ func fillKernel[T Element](dst Strided, v T) {
 	})
 }
 
-func (cpuDevice) Copy(dst, src Strided) {
+func (cpuDevice) Copy(dst, src device.Strided) {
 	if dst.Numel() == 0 {
 		return
 	}
 	switch dst.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		copyFrom[float32](dst, src)
-	case Float64:
+	case device.Float64:
 		copyFrom[float64](dst, src)
-	case Int64:
+	case device.Int64:
 		copyFrom[int64](dst, src)
 	}
 }
 
-func copyFrom[D Element](dst, src Strided) {
+func copyFrom[D device.Element](dst, src device.Strided) {
 	switch src.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		copyKernel[D, float32](dst, src)
-	case Float64:
+	case device.Float64:
 		copyKernel[D, float64](dst, src)
-	case Int64:
+	case device.Int64:
 		copyKernel[D, int64](dst, src)
 	}
 }
 
-func copyKernel[D, S Element](dst, src Strided) {
+func copyKernel[D, S device.Element](dst, src device.Strided) {
 	d, s := cpuData[D](dst.Buf), cpuData[S](src.Buf)
 	it := newIter(dst.Shape, dst.Layout, src.Layout)
 	ds, ss := it.innerStride(0), it.innerStride(1)
@@ -81,21 +83,21 @@ func copyKernel[D, S Element](dst, src Strided) {
 	})
 }
 
-func (cpuDevice) Unary(op UnaryOp, dst, src Strided, a, b float64) {
+func (cpuDevice) Unary(op device.UnaryOp, dst, src device.Strided, a, b float64) {
 	if dst.Numel() == 0 {
 		return
 	}
 	switch dst.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		unaryKernel[float32](op, dst, src, a, b)
-	case Float64:
+	case device.Float64:
 		unaryKernel[float64](op, dst, src, a, b)
-	case Int64:
+	case device.Int64:
 		unaryKernel[int64](op, dst, src, a, b)
 	}
 }
 
-func b2f[T Element](c bool) T {
+func b2f[T device.Element](c bool) T {
 	if c {
 		return 1
 	}
@@ -118,7 +120,7 @@ func geluGrad(x float64) float64 {
 	return cdf + x*pdf
 }
 
-func sign[T Element](x T) T {
+func sign[T device.Element](x T) T {
 	switch {
 	case x > 0:
 		return 1
@@ -130,77 +132,77 @@ func sign[T Element](x T) T {
 
 // unaryFunc returns the scalar function of op for dtype T, for the ops without a hand-written
 // loop.
-func unaryFunc[T Element](op UnaryOp, a, b float64) func(T) T {
+func unaryFunc[T device.Element](op device.UnaryOp, a, b float64) func(T) T {
 	ta, tb := T(a), T(b)
 	// Comparisons meet the scalar rounded to a float tensor's dtype, as torch does
 	// (float32(0.1) == 0.1), and unrounded for Int64 (2 < 2.5).
 	ca := a
-	if DTypeOf[T]() == Float32 {
+	if device.DTypeOf[T]() == device.Float32 {
 		ca = float64(float32(a))
 	}
 	switch op {
-	case OpNeg:
+	case device.OpNeg:
 		return func(x T) T { return -x }
-	case OpAbs:
+	case device.OpAbs:
 		return func(x T) T {
 			if x <= 0 {
 				return 0 - x // |-0| = +0
 			}
 			return x
 		}
-	case OpSign:
+	case device.OpSign:
 		return sign[T]
-	case OpSquare:
+	case device.OpSquare:
 		return func(x T) T { return x * x }
-	case OpSqrt:
+	case device.OpSqrt:
 		return func(x T) T { return T(math.Sqrt(float64(x))) }
-	case OpRsqrt:
+	case device.OpRsqrt:
 		return func(x T) T { return T(1 / math.Sqrt(float64(x))) }
-	case OpRecip:
+	case device.OpRecip:
 		return func(x T) T { return T(1 / float64(x)) }
-	case OpExp:
+	case device.OpExp:
 		return func(x T) T { return T(math.Exp(float64(x))) }
-	case OpLog:
+	case device.OpLog:
 		return func(x T) T { return T(math.Log(float64(x))) }
-	case OpLog1p:
+	case device.OpLog1p:
 		return func(x T) T { return T(math.Log1p(float64(x))) }
-	case OpSin:
+	case device.OpSin:
 		return func(x T) T { return T(math.Sin(float64(x))) }
-	case OpCos:
+	case device.OpCos:
 		return func(x T) T { return T(math.Cos(float64(x))) }
-	case OpTanh:
+	case device.OpTanh:
 		return func(x T) T { return T(math.Tanh(float64(x))) }
-	case OpSigmoid:
+	case device.OpSigmoid:
 		return func(x T) T { return T(sigmoid(float64(x))) }
-	case OpReLU:
+	case device.OpReLU:
 		return func(x T) T {
 			if x < 0 {
 				return 0
 			}
 			return x // NaN stays NaN
 		}
-	case OpGELU:
+	case device.OpGELU:
 		return func(x T) T { return T(gelu(float64(x))) }
-	case OpGELUGrad:
+	case device.OpGELUGrad:
 		return func(x T) T { return T(geluGrad(float64(x))) }
-	case OpFloor:
+	case device.OpFloor:
 		return func(x T) T { return T(math.Floor(float64(x))) }
-	case OpCeil:
+	case device.OpCeil:
 		return func(x T) T { return T(math.Ceil(float64(x))) }
-	case OpRound:
+	case device.OpRound:
 		return func(x T) T { return T(math.RoundToEven(float64(x))) }
-	case OpAddScalar:
+	case device.OpAddScalar:
 		return func(x T) T { return x + ta }
-	case OpMulScalar:
+	case device.OpMulScalar:
 		return func(x T) T { return x * ta }
-	case OpDivScalar:
+	case device.OpDivScalar:
 		return func(x T) T { return x / ta }
-	case OpRSubScalar:
+	case device.OpRSubScalar:
 		return func(x T) T { return ta - x }
-	case OpRDivScalar:
+	case device.OpRDivScalar:
 		return func(x T) T { return T(a / float64(x)) }
-	case OpPowScalar:
-		if DTypeOf[T]() == Int64 && a >= 0 && a == math.Trunc(a) {
+	case device.OpPowScalar:
+		if device.DTypeOf[T]() == device.Int64 && a >= 0 && a == math.Trunc(a) {
 			return func(x T) T { return T(intPower(int64(x), int64(a))) } // exact, as torch
 		}
 		switch a {
@@ -210,39 +212,39 @@ func unaryFunc[T Element](op UnaryOp, a, b float64) func(T) T {
 			return func(x T) T { return T(math.Sqrt(float64(x))) }
 		}
 		return func(x T) T { return T(math.Pow(float64(x), a)) }
-	case OpRPowScalar:
+	case device.OpRPowScalar:
 		return func(x T) T { return T(math.Pow(a, float64(x))) }
-	case OpClamp:
+	case device.OpClamp:
 		return func(x T) T { return min(max(x, ta), tb) }
-	case OpMaxScalar:
+	case device.OpMaxScalar:
 		return func(x T) T { return max(x, ta) }
-	case OpMinScalar:
+	case device.OpMinScalar:
 		return func(x T) T { return min(x, ta) }
-	case OpLeakyReLU:
+	case device.OpLeakyReLU:
 		return func(x T) T {
 			if x > 0 {
 				return x
 			}
 			return T(a * float64(x))
 		}
-	case OpEqScalar:
+	case device.OpEqScalar:
 		return func(x T) T { return b2f[T](float64(x) == ca) }
-	case OpNeScalar:
+	case device.OpNeScalar:
 		return func(x T) T { return b2f[T](float64(x) != ca) }
-	case OpLtScalar:
+	case device.OpLtScalar:
 		return func(x T) T { return b2f[T](float64(x) < ca) }
-	case OpLeScalar:
+	case device.OpLeScalar:
 		return func(x T) T { return b2f[T](float64(x) <= ca) }
-	case OpGtScalar:
+	case device.OpGtScalar:
 		return func(x T) T { return b2f[T](float64(x) > ca) }
-	case OpGeScalar:
+	case device.OpGeScalar:
 		return func(x T) T { return b2f[T](float64(x) >= ca) }
 	}
-	panicf("tensor.Unary", "cpu: unknown op %s", op)
+	device.Panicf("tensor.Unary", "cpu: unknown op %s", op)
 	return nil
 }
 
-func unaryKernel[T Element](op UnaryOp, dst, src Strided, a, b float64) {
+func unaryKernel[T device.Element](op device.UnaryOp, dst, src device.Strided, a, b float64) {
 	d, s := cpuData[T](dst.Buf), cpuData[T](src.Buf)
 	it := newIter(dst.Shape, dst.Layout, src.Layout)
 	ds, ss := it.innerStride(0), it.innerStride(1)
@@ -250,7 +252,7 @@ func unaryKernel[T Element](op UnaryOp, dst, src Strided, a, b float64) {
 	// The scalar function is a closure (an allocation): make it only when a loop needs it.
 	var f func(T) T
 	switch {
-	case ds == 1 && ss == 1 && (op == OpNeg || op == OpSquare || op == OpAddScalar || op == OpMulScalar || op == OpReLU):
+	case ds == 1 && ss == 1 && (op == device.OpNeg || op == device.OpSquare || op == device.OpAddScalar || op == device.OpMulScalar || op == device.OpReLU):
 	default:
 		f = unaryFunc[T](op, a, b)
 	}
@@ -260,23 +262,23 @@ func unaryKernel[T Element](op UnaryOp, dst, src Strided, a, b float64) {
 			dr, sr := d[do:do+n], s[so:so+n]
 			// Hand-written loops for the cheap ops, where a call per element would dominate.
 			switch op {
-			case OpNeg:
+			case device.OpNeg:
 				for i, x := range sr {
 					dr[i] = -x
 				}
-			case OpSquare:
+			case device.OpSquare:
 				for i, x := range sr {
 					dr[i] = x * x
 				}
-			case OpAddScalar:
+			case device.OpAddScalar:
 				for i, x := range sr {
 					dr[i] = x + ta
 				}
-			case OpMulScalar:
+			case device.OpMulScalar:
 				for i, x := range sr {
 					dr[i] = x * ta
 				}
-			case OpReLU:
+			case device.OpReLU:
 				// max without a data-dependent branch (random signs mispredict), keeping
 				// the sign of zero (relu(-0) = -0 as in torch) and NaN.
 				for i, x := range sr {
@@ -299,19 +301,19 @@ func unaryKernel[T Element](op UnaryOp, dst, src Strided, a, b float64) {
 	})
 }
 
-func (cpuDevice) Binary(op BinaryOp, dst, x, y Strided) {
+func (cpuDevice) Binary(op device.BinaryOp, dst, x, y device.Strided) {
 	if dst.Numel() == 0 {
 		return
 	}
-	if dst.Buf.DType() == Int64 && (op == OpDiv || op == OpPow) {
+	if dst.Buf.DType() == device.Int64 && (op == device.OpDiv || op == device.OpPow) {
 		checkIntOperand(op, dst.Shape, y)
 	}
 	switch dst.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		binaryKernel[float32](op, dst, x, y)
-	case Float64:
+	case device.Float64:
 		binaryKernel[float64](op, dst, x, y)
-	case Int64:
+	case device.Int64:
 		binaryKernel[int64](op, dst, x, y)
 	}
 }
@@ -319,7 +321,7 @@ func (cpuDevice) Binary(op BinaryOp, dst, x, y Strided) {
 // checkIntOperand panics, before anything is written, if an Int64 division meets a zero
 // divisor or a power a negative exponent anywhere in y (broadcast to shape): an in-place op
 // that fails leaves its receiver unchanged.
-func checkIntOperand(op BinaryOp, shape []int, y Strided) {
+func checkIntOperand(op device.BinaryOp, shape []int, y device.Strided) {
 	ys := cpuData[int64](y.Buf)
 	it := newIter(shape, y.Layout)
 	st := it.innerStride(0)
@@ -327,10 +329,10 @@ func checkIntOperand(op BinaryOp, shape []int, y Strided) {
 		for i := range n {
 			v := ys[offs[0]+i*st]
 			switch {
-			case op == OpDiv && v == 0:
-				panicf("tensor.Div", "integer division by zero")
-			case op == OpPow && v < 0:
-				panicf("tensor.Pow", "integers to negative integer powers are not allowed (exponent %d)", v)
+			case op == device.OpDiv && v == 0:
+				device.Panicf("tensor.Div", "integer division by zero")
+			case op == device.OpPow && v < 0:
+				device.Panicf("tensor.Pow", "integers to negative integer powers are not allowed (exponent %d)", v)
 			}
 		}
 	})
@@ -352,7 +354,7 @@ func intPower(x, y int64) int64 {
 // intFloorDiv divides rounding toward negative infinity, like Python's //.
 func intFloorDiv(x, y int64) int64 {
 	if y == 0 {
-		panicf("tensor.Div", "integer division by zero")
+		device.Panicf("tensor.Div", "integer division by zero")
 	}
 	q := x / y
 	if x%y != 0 && (x < 0) != (y < 0) {
@@ -361,59 +363,59 @@ func intFloorDiv(x, y int64) int64 {
 	return q
 }
 
-func binaryFunc[T Element](op BinaryOp) func(x, y T) T {
+func binaryFunc[T device.Element](op device.BinaryOp) func(x, y T) T {
 	switch op {
-	case OpAdd:
+	case device.OpAdd:
 		return func(x, y T) T { return x + y }
-	case OpSub:
+	case device.OpSub:
 		return func(x, y T) T { return x - y }
-	case OpMul:
+	case device.OpMul:
 		return func(x, y T) T { return x * y }
-	case OpDiv:
-		if DTypeOf[T]() == Int64 {
+	case device.OpDiv:
+		if device.DTypeOf[T]() == device.Int64 {
 			return func(x, y T) T { return T(intFloorDiv(int64(x), int64(y))) }
 		}
 		return func(x, y T) T { return x / y }
-	case OpPow:
-		if DTypeOf[T]() == Int64 {
+	case device.OpPow:
+		if device.DTypeOf[T]() == device.Int64 {
 			return func(x, y T) T {
 				if y < 0 {
-					panicf("tensor.Pow", "integers to negative integer powers are not allowed (exponent %d)", int64(y))
+					device.Panicf("tensor.Pow", "integers to negative integer powers are not allowed (exponent %d)", int64(y))
 				}
 				return T(intPower(int64(x), int64(y))) // exact, as torch
 			}
 		}
 		return func(x, y T) T { return T(math.Pow(float64(x), float64(y))) }
-	case OpMaximum:
+	case device.OpMaximum:
 		return func(x, y T) T { return max(x, y) }
-	case OpMinimum:
+	case device.OpMinimum:
 		return func(x, y T) T { return min(x, y) }
-	case OpEq:
+	case device.OpEq:
 		return func(x, y T) T { return b2f[T](x == y) }
-	case OpNe:
+	case device.OpNe:
 		return func(x, y T) T { return b2f[T](x != y) }
-	case OpLt:
+	case device.OpLt:
 		return func(x, y T) T { return b2f[T](x < y) }
-	case OpLe:
+	case device.OpLe:
 		return func(x, y T) T { return b2f[T](x <= y) }
-	case OpGt:
+	case device.OpGt:
 		return func(x, y T) T { return b2f[T](x > y) }
-	case OpGe:
+	case device.OpGe:
 		return func(x, y T) T { return b2f[T](x >= y) }
 	}
-	panicf("tensor.Binary", "cpu: unknown op %s", op)
+	device.Panicf("tensor.Binary", "cpu: unknown op %s", op)
 	return nil
 }
 
-func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
+func binaryKernel[T device.Element](op device.BinaryOp, dst, x, y device.Strided) {
 	d, xs, ys := cpuData[T](dst.Buf), cpuData[T](x.Buf), cpuData[T](y.Buf)
 	it := newIter(dst.Shape, dst.Layout, x.Layout, y.Layout)
 	ds, xst, yst := it.innerStride(0), it.innerStride(1), it.innerStride(2)
-	isFloat := DTypeOf[T]() != Int64
+	isFloat := device.DTypeOf[T]() != device.Int64
 	var f func(x, y T) T
-	if !(op == OpAdd || op == OpSub || op == OpMul || (op == OpDiv && isFloat)) {
+	if !(op == device.OpAdd || op == device.OpSub || op == device.OpMul || (op == device.OpDiv && isFloat)) {
 		f = binaryFunc[T](op) // the fast ops have hand-written loops for every layout
-	} else if ds == 1 && (xst == 1 && yst == 0 || xst == 0 && yst == 1) && (op == OpSub || op == OpDiv) {
+	} else if ds == 1 && (xst == 1 && yst == 0 || xst == 0 && yst == 1) && (op == device.OpSub || op == device.OpDiv) {
 		f = binaryFunc[T](op)
 	}
 	it.run(func(offs [maxOps]int, n int) {
@@ -422,19 +424,19 @@ func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
 		case ds == 1 && xst == 1 && yst == 1:
 			dr, xr, yr := d[do:do+n], xs[xo:xo+n], ys[yo:yo+n]
 			switch {
-			case op == OpAdd:
+			case op == device.OpAdd:
 				for i, v := range xr {
 					dr[i] = v + yr[i]
 				}
-			case op == OpSub:
+			case op == device.OpSub:
 				for i, v := range xr {
 					dr[i] = v - yr[i]
 				}
-			case op == OpMul:
+			case op == device.OpMul:
 				for i, v := range xr {
 					dr[i] = v * yr[i]
 				}
-			case op == OpDiv && isFloat:
+			case op == device.OpDiv && isFloat:
 				for i, v := range xr {
 					dr[i] = v / yr[i]
 				}
@@ -447,11 +449,11 @@ func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
 			// y broadcast along the row: a scalar for this run.
 			dr, xr, c := d[do:do+n], xs[xo:xo+n], ys[yo]
 			switch op {
-			case OpAdd:
+			case device.OpAdd:
 				for i, v := range xr {
 					dr[i] = v + c
 				}
-			case OpMul:
+			case device.OpMul:
 				for i, v := range xr {
 					dr[i] = v * c
 				}
@@ -463,11 +465,11 @@ func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
 		case ds == 1 && xst == 0 && yst == 1:
 			dr, c, yr := d[do:do+n], xs[xo], ys[yo:yo+n]
 			switch op {
-			case OpAdd:
+			case device.OpAdd:
 				for i, v := range yr {
 					dr[i] = c + v
 				}
-			case OpMul:
+			case device.OpMul:
 				for i, v := range yr {
 					dr[i] = c * v
 				}
@@ -478,19 +480,19 @@ func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
 			}
 		default:
 			switch {
-			case op == OpAdd:
+			case op == device.OpAdd:
 				for i := 0; i < n; i++ {
 					d[do+i*ds] = xs[xo+i*xst] + ys[yo+i*yst]
 				}
-			case op == OpSub:
+			case op == device.OpSub:
 				for i := 0; i < n; i++ {
 					d[do+i*ds] = xs[xo+i*xst] - ys[yo+i*yst]
 				}
-			case op == OpMul:
+			case op == device.OpMul:
 				for i := 0; i < n; i++ {
 					d[do+i*ds] = xs[xo+i*xst] * ys[yo+i*yst]
 				}
-			case op == OpDiv && isFloat:
+			case op == device.OpDiv && isFloat:
 				for i := 0; i < n; i++ {
 					d[do+i*ds] = xs[xo+i*xst] / ys[yo+i*yst]
 				}
@@ -503,32 +505,32 @@ func binaryKernel[T Element](op BinaryOp, dst, x, y Strided) {
 	})
 }
 
-func (cpuDevice) Where(dst, cond, x, y Strided) {
+func (cpuDevice) Where(dst, cond, x, y device.Strided) {
 	if dst.Numel() == 0 {
 		return
 	}
 	switch dst.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		whereFor[float32](dst, cond, x, y)
-	case Float64:
+	case device.Float64:
 		whereFor[float64](dst, cond, x, y)
-	case Int64:
+	case device.Int64:
 		whereFor[int64](dst, cond, x, y)
 	}
 }
 
-func whereFor[T Element](dst, cond, x, y Strided) {
+func whereFor[T device.Element](dst, cond, x, y device.Strided) {
 	switch cond.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		whereKernel[T, float32](dst, cond, x, y)
-	case Float64:
+	case device.Float64:
 		whereKernel[T, float64](dst, cond, x, y)
-	case Int64:
+	case device.Int64:
 		whereKernel[T, int64](dst, cond, x, y)
 	}
 }
 
-func whereKernel[T, C Element](dst, cond, x, y Strided) {
+func whereKernel[T, C device.Element](dst, cond, x, y device.Strided) {
 	d, c, xs, ys := cpuData[T](dst.Buf), cpuData[C](cond.Buf), cpuData[T](x.Buf), cpuData[T](y.Buf)
 	it := newIter(dst.Shape, dst.Layout, cond.Layout, x.Layout, y.Layout)
 	ds, cs, xst, yst := it.innerStride(0), it.innerStride(1), it.innerStride(2), it.innerStride(3)

@@ -1,8 +1,9 @@
-package tensor
+package device
 
 import "fmt"
 
-// DType is the element type of a tensor. The zero value is Float32, the type used for training.
+// DType is the element type of a buffer (and of the tensors over it). The zero value is
+// Float32, the type used for training.
 type DType uint8
 
 const (
@@ -14,7 +15,7 @@ const (
 	Int64
 )
 
-// Element is the set of Go types a tensor can hold.
+// Element is the set of Go types a buffer can hold.
 type Element interface {
 	float32 | float64 | int64
 }
@@ -32,7 +33,7 @@ func (d DType) String() string {
 	return fmt.Sprintf("DType(%d)", uint8(d))
 }
 
-// Size returns the number of bytes one element occupies.
+// Size returns the number of bytes one element occupies. It panics for an invalid dtype.
 func (d DType) Size() int {
 	switch d {
 	case Float32:
@@ -40,14 +41,15 @@ func (d DType) Size() int {
 	case Float64, Int64:
 		return 8
 	}
-	panicf("tensor.DType.Size", "invalid dtype %d", uint8(d))
+	Panicf("tensor.DType.Size", "invalid dtype %d", uint8(d))
 	return 0
 }
 
 // IsFloat reports whether d is a floating-point dtype.
 func (d DType) IsFloat() bool { return d == Float32 || d == Float64 }
 
-func (d DType) valid() bool { return d <= Int64 }
+// Valid reports whether d is one of the dtypes above.
+func (d DType) Valid() bool { return d <= Int64 }
 
 // DTypeOf returns the dtype that holds elements of Go type T.
 func DTypeOf[T Element]() DType {
@@ -60,4 +62,24 @@ func DTypeOf[T Element]() DType {
 	default:
 		return Int64
 	}
+}
+
+// ByDType returns the one of its arguments that serves dtype dt: the instance of a generic
+// kernel for dt's element type, chosen in one place instead of a switch per kernel (candle's
+// Map1 pattern):
+//
+//	device.ByDType(dst.Buf.DType(), fill[float32], fill[float64], fill[int64])(dst, v)
+//
+// It panics for an invalid dtype.
+func ByDType[F any](dt DType, f32, f64, i64 F) F {
+	switch dt {
+	case Float32:
+		return f32
+	case Float64:
+		return f64
+	case Int64:
+		return i64
+	}
+	Panicf("tensor.ByDType", "invalid dtype %d", uint8(dt))
+	return f32
 }

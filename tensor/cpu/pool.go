@@ -1,4 +1,4 @@
-package tensor
+package cpu
 
 import (
 	"math/bits"
@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"weak"
+
+	"github.com/godl/godl/tensor/device"
 )
 
 // The CPU buffer pool.
@@ -18,7 +20,7 @@ import (
 // the garbage collector: it does not raise the heap goal, and the collector frees whatever is
 // still in the pool at its next cycle (the pool is then emptied). So the pool never keeps
 // memory beyond one collection, and never makes a program's heap grow faster than the same
-// program without it. Its size between collections is bounded too, in bytes (SetCPUPoolLimit).
+// program without it. Its size between collections is bounded too, in bytes (SetPoolLimit).
 //
 // Tensors dropped without Release are not pooled: their buffers are ordinary Go memory,
 // reclaimed by the collector like any other. (Recycling them would need a cleanup that keeps
@@ -32,9 +34,9 @@ const (
 	numClasses    = 4*(62-4) + 1
 )
 
-// DefaultCPUPoolLimit is the number of bytes of released buffers the CPU pool keeps for reuse
-// until the next garbage collection, unless SetCPUPoolLimit says otherwise.
-const DefaultCPUPoolLimit = 256 << 20
+// DefaultPoolLimit is the number of bytes of released buffers the CPU pool keeps for reuse
+// until the next garbage collection, unless SetPoolLimit says otherwise.
+const DefaultPoolLimit = 256 << 20
 
 type poolClass struct {
 	mu   sync.Mutex
@@ -48,17 +50,17 @@ var (
 )
 
 func init() {
-	poolLimit.Store(DefaultCPUPoolLimit)
+	poolLimit.Store(DefaultPoolLimit)
 	watchCollections()
 }
 
-// SetCPUPoolLimit sets how many bytes of released buffers the CPU pool may keep for reuse
-// (DefaultCPUPoolLimit at start) and returns the previous limit. 0 turns pooling off. The
+// SetPoolLimit sets how many bytes of released buffers the CPU pool may keep for reuse
+// (DefaultPoolLimit at start) and returns the previous limit. 0 turns pooling off. The
 // pool holds buffers weakly, so this bounds reuse between two garbage collections rather than
 // memory the collector cannot reclaim. It panics if bytes is negative.
-func SetCPUPoolLimit(bytes int64) int64 {
+func SetPoolLimit(bytes int64) int64 {
 	if bytes < 0 {
-		panicf("tensor.SetCPUPoolLimit", "negative limit %d", bytes)
+		device.Panicf("cpu.SetPoolLimit", "negative limit %d", bytes)
 	}
 	old := poolLimit.Swap(bytes)
 	if bytes < old {
@@ -67,9 +69,9 @@ func SetCPUPoolLimit(bytes int64) int64 {
 	return old
 }
 
-// CPUPoolBytes returns the number of bytes of released buffers the CPU pool holds for reuse.
+// PoolBytes returns the number of bytes of released buffers the CPU pool holds for reuse.
 // Buffers the collector has reclaimed since the last emptying may still be counted.
-func CPUPoolBytes() int64 { return poolBytes.Load() }
+func PoolBytes() int64 { return poolBytes.Load() }
 
 // sizeClass returns the class index and capacity that hold n elements.
 func sizeClass(n int) (class, capacity int) {
@@ -88,7 +90,7 @@ func sizeClass(n int) (class, capacity int) {
 func (b *cpuBuffer) bytes() int64 { return int64(b.capacity) * int64(b.dt.Size()) }
 
 // cpuPoolGet returns a pooled buffer of the class, or nil.
-func cpuPoolGet(dt DType, class int) *cpuBuffer {
+func cpuPoolGet(dt device.DType, class int) *cpuBuffer {
 	pc := &poolClasses[dt][class]
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
@@ -142,7 +144,7 @@ func trimPool(limit int64) {
 			pc := &poolClasses[dt][c]
 			pc.mu.Lock()
 			if n := len(pc.free); n > 0 {
-				poolBytes.Add(-int64(n) * int64(classCapacity(c)) * int64(DType(dt).Size()))
+				poolBytes.Add(-int64(n) * int64(classCapacity(c)) * int64(device.DType(dt).Size()))
 				clear(pc.free)
 				pc.free = pc.free[:0]
 			}

@@ -1,10 +1,12 @@
-package tensor
+package cpu
 
 import (
 	"math/bits"
 	"sync"
 
 	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/device"
+	"github.com/godl/godl/tensor/internal/shapes"
 )
 
 // The CPU matrix product, C = A·B for a batch of matrices that share one shape.
@@ -49,7 +51,7 @@ const (
 // gemmOp is one product shape with its operands: C = A·B with A m×k, B k×n and C m×n. Each
 // matrix is given by its slice and its row and column strides; the offsets of the matrices of
 // a batch come separately.
-type gemmOp[T Element] struct {
+type gemmOp[T device.Element] struct {
 	m, n, k  int
 	a, b, c  []T
 	ars, acs int
@@ -96,8 +98,8 @@ func planGemm(kind gemmKind, nb, m, n, k, mr, nr, kc, mc, nc int) gemmPlan {
 	case gemmDirect:
 		// Whole rows of C; several when the product is large (Int64).
 		tm := m
-		if mulSat(mulSat(m, n), k) > 2*gemmTileWork {
-			tm = max(1, min(m, gemmTileWork/max(1, mulSat(n, k))))
+		if shapes.MulSat(shapes.MulSat(m, n), k) > 2*gemmTileWork {
+			tm = max(1, min(m, gemmTileWork/max(1, shapes.MulSat(n, k))))
 		}
 		return gemmPlan{kind: kind, tm: tm, tn: n, tilesM: ceilDiv(m, tm), tilesN: 1}
 	case gemmVec:
@@ -111,7 +113,7 @@ func planGemm(kind gemmKind, nb, m, n, k, mr, nr, kc, mc, nc int) gemmPlan {
 	// Halve the larger side of the tile until the batch has enough tiles to share out, or the
 	// tiles become too small to be worth it.
 	want := gemmWantTiles()
-	for nb*ceilDiv(m, tm)*ceilDiv(n, tn) < want && mulSat(tm*tn, k) >= 2*gemmTileWork {
+	for nb*ceilDiv(m, tm)*ceilDiv(n, tn) < want && shapes.MulSat(tm*tn, k) >= 2*gemmTileWork {
 		if tm >= tn && tm > mr {
 			tm = roundUp(tm/2, mr)
 		} else if tn > nr {
@@ -146,7 +148,7 @@ func (o *matOffsets) at(b int) (ao, bo, co int) {
 }
 
 // gemmJob is one batched product on its way through parallel.For.
-type gemmJob[T Element] struct {
+type gemmJob[T device.Element] struct {
 	op   gemmOp[T]
 	pl   gemmPlan
 	kern *gemmKernel[T]
@@ -164,7 +166,7 @@ const gemmMaxVecK = 1 << 38
 // estimates saturate, so huge sizes count as large instead of wrapping around.
 func chooseGemm(hasKern bool, m, n, k int) (kind gemmKind, swap bool) {
 	switch {
-	case !hasKern || mulSat(mulSat(m, n), k) <= gemmDirectWork:
+	case !hasKern || shapes.MulSat(shapes.MulSat(m, n), k) <= gemmDirectWork:
 		return gemmDirect, false
 	case (m == 1 && n > 1 || n == 1) && k > gemmMaxVecK:
 		return gemmDirect, false
@@ -179,7 +181,7 @@ func chooseGemm(hasKern bool, m, n, k int) (kind gemmKind, swap bool) {
 // gemmBatch computes C = A·B for nb products of op's shape, whose offsets come from offs. k
 // must be positive. kern is nil for element types without a micro-kernel (Int64), which
 // take the direct loops.
-func gemmBatch[T Element](kern *gemmKernel[T], op gemmOp[T], offs matOffsets, nb int) {
+func gemmBatch[T device.Element](kern *gemmKernel[T], op gemmOp[T], offs matOffsets, nb int) {
 	j := &gemmJob[T]{op: op, kern: kern, offs: offs}
 	kind, swap := chooseGemm(kern != nil, op.m, op.n, op.k)
 	if swap {
@@ -191,7 +193,7 @@ func gemmBatch[T Element](kern *gemmKernel[T], op gemmOp[T], offs matOffsets, nb
 		j.pl = planGemm(kind, nb, j.op.m, j.op.n, j.op.k, 1, 1, 1, 1, 1)
 	}
 	// Task t is tile t%tiles of product t/tiles; small tasks are grouped into chunks.
-	work := mulSat(min(j.pl.tm, j.op.m)*min(j.pl.tn, j.op.n), op.k)
+	work := shapes.MulSat(min(j.pl.tm, j.op.m)*min(j.pl.tn, j.op.n), op.k)
 	parallel.For(nb*j.pl.tiles(), max(1, gemmTaskWork/max(1, work)), j.run)
 }
 
@@ -232,7 +234,7 @@ var (
 	scratchI64 [40]sync.Pool
 )
 
-func scratchPools[T Element]() *[40]sync.Pool {
+func scratchPools[T device.Element]() *[40]sync.Pool {
 	switch any(*new(T)).(type) {
 	case float32:
 		return &scratchF32
@@ -243,7 +245,7 @@ func scratchPools[T Element]() *[40]sync.Pool {
 }
 
 // getScratch returns a buffer of at least n elements, with arbitrary contents.
-func getScratch[T Element](n int) *[]T {
+func getScratch[T device.Element](n int) *[]T {
 	class := bits.Len(uint(n - 1))
 	if v := scratchPools[T]()[class].Get(); v != nil {
 		return v.(*[]T)
@@ -252,7 +254,7 @@ func getScratch[T Element](n int) *[]T {
 	return &s
 }
 
-func putScratch[T Element](s *[]T) {
+func putScratch[T device.Element](s *[]T) {
 	scratchPools[T]()[bits.Len(uint(len(*s)-1))].Put(s)
 }
 
@@ -303,7 +305,7 @@ func (op *gemmOp[T]) packedTile(kern *gemmKernel[T], pl *gemmPlan, buf []T, ao, 
 
 // packA copies the rows×kc block of A that starts at offset ao into panels of mr rows: panel
 // q, at dst[q*mr*kc:], holds A[q*mr+i, p] at [p*mr+i], with rows past the block set to zero.
-func packA[T Element](dst, a []T, ao, ars, acs, rows, kc, mr int) {
+func packA[T device.Element](dst, a []T, ao, ars, acs, rows, kc, mr int) {
 	for q := 0; q < rows; q += mr {
 		d := dst[q*kc : (q+mr)*kc]
 		h := min(mr, rows-q)
@@ -349,7 +351,7 @@ func packA[T Element](dst, a []T, ao, ars, acs, rows, kc, mr int) {
 // packB copies the kc×cols block of B that starts at offset bo into panels of nr columns:
 // panel q, at dst[q*nr*kc:], holds B[p, q*nr+j] at [p*nr+j], with columns past the block set
 // to zero.
-func packB[T Element](dst, b []T, bo, brs, bcs, kc, cols, nr int) {
+func packB[T device.Element](dst, b []T, bo, brs, bcs, kc, cols, nr int) {
 	for q := 0; q < cols; q += nr {
 		d := dst[q*kc : (q+nr)*kc]
 		w := min(nr, cols-q)

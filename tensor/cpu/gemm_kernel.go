@@ -1,4 +1,6 @@
-package tensor
+package cpu
+
+import "github.com/godl/godl/tensor/device"
 
 // gemmKernel is a GEMM micro-kernel with the cache blocking that suits it. The blocked driver
 // (gemm.go) packs A into panels of mr rows and B into panels of nr columns and calls fn once
@@ -16,7 +18,7 @@ package tensor
 //
 // The pure-Go kernels below are always compiled; assembly kernels chosen at start-up replace
 // gemmKernelF32 and gemmKernelF64 and are tested against them.
-type gemmKernel[T Element] struct {
+type gemmKernel[T device.Element] struct {
 	name   string
 	mr, nr int // register block: rows of A, columns of B
 	// kc, mc, nc bound the packed blocks: A is packed mc×kc (kept in L2), B kc×nc, and one

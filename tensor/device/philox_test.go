@@ -1,4 +1,4 @@
-package tensor
+package device
 
 import (
 	"testing"
@@ -22,9 +22,9 @@ func TestPhiloxKnownAnswers(t *testing.T) {
 			[4]uint32{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
 	}
 	for _, c := range cases {
-		assert.Equal(t, c.want, philox4x32(c.ctr, c.key), "ctr %08x key %08x", c.ctr, c.key)
+		assert.Equal(t, c.want, Philox4x32(c.ctr, c.key), "ctr %08x key %08x", c.ctr, c.key)
 	}
 	// philoxBlock puts the block number in the low counter words and the seed in the key.
-	assert.Equal(t, cases[0].want, philoxBlock(0, 0))
-	assert.Equal(t, philox4x32([4]uint32{5, 1, 0, 0}, [2]uint32{7, 3}), philoxBlock(3<<32|7, 1<<32|5))
+	assert.Equal(t, cases[0].want, PhiloxBlock(0, 0))
+	assert.Equal(t, Philox4x32([4]uint32{5, 1, 0, 0}, [2]uint32{7, 3}), PhiloxBlock(3<<32|7, 1<<32|5))
 }

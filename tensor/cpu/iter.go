@@ -1,6 +1,10 @@
-package tensor
+package cpu
 
-import "github.com/godl/godl/internal/parallel"
+import (
+	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/device"
+	"github.com/godl/godl/tensor/internal/shapes"
+)
 
 // blockElems is the fixed amount of work (in elements) of one parallel chunk. Chunk
 // boundaries depend only on shapes, never on the thread count, so results are the same on any
@@ -23,10 +27,16 @@ type iter struct {
 	buf [(maxOps + 1) * inlineIterDim]int // backing store of shape and strides when they fit
 }
 
+// numel returns the number of elements of a shape that package tensor has checked.
+func numel(shape []int) int {
+	n, _ := shapes.Numel(shape)
+	return n
+}
+
 // newIter prepares to walk operands of the given shape. Size-1 dimensions are dropped and
 // neighbouring dimensions that are contiguous in every operand are merged, so that a dense
 // tensor becomes one long row.
-func newIter(shape []int, ls ...Layout) *iter {
+func newIter(shape []int, ls ...device.Layout) *iter {
 	it := &iter{nops: len(ls)}
 	for k, l := range ls {
 		it.base[k] = l.Offset

@@ -1,25 +1,26 @@
-package tensor
+package cpu
 
 import (
 	"math"
 
 	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/device"
 )
 
-func (cpuDevice) Reduce(op ReduceOp, dst, src Strided) {
+func (cpuDevice) Reduce(op device.ReduceOp, dst, src device.Strided) {
 	switch src.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		reduceKernel[float32, float64](op, dst, src)
-	case Float64:
+	case device.Float64:
 		reduceKernel[float64, float64](op, dst, src)
-	case Int64:
+	case device.Int64:
 		reduceKernel[int64, int64](op, dst, src)
 	}
 }
 
 // partial is the running state of one reduction: the accumulator for Sum and Prod, the extreme
 // value and its index for the others.
-type partial[T Element, A float64 | int64] struct {
+type partial[T device.Element, A float64 | int64] struct {
 	acc A
 	val T
 	idx int
@@ -27,17 +28,17 @@ type partial[T Element, A float64 | int64] struct {
 }
 
 // combine folds element x, found at flattened index i, into p.
-func (p *partial[T, A]) combine(op ReduceOp, x T, i int) {
+func (p *partial[T, A]) combine(op device.ReduceOp, x T, i int) {
 	switch op {
-	case ReduceSum:
+	case device.ReduceSum:
 		p.acc += A(x)
-	case ReduceProd:
+	case device.ReduceProd:
 		p.acc *= A(x)
-	case ReduceMax, ReduceArgMax:
+	case device.ReduceMax, device.ReduceArgMax:
 		if !p.any || x > p.val || (x != x && p.val == p.val) {
 			p.val, p.idx, p.any = x, i, true
 		}
-	case ReduceMin, ReduceArgMin:
+	case device.ReduceMin, device.ReduceArgMin:
 		if !p.any || x < p.val || (x != x && p.val == p.val) {
 			p.val, p.idx, p.any = x, i, true
 		}
@@ -45,11 +46,11 @@ func (p *partial[T, A]) combine(op ReduceOp, x T, i int) {
 }
 
 // merge folds a later partial q into p.
-func (p *partial[T, A]) merge(op ReduceOp, q partial[T, A]) {
+func (p *partial[T, A]) merge(op device.ReduceOp, q partial[T, A]) {
 	switch op {
-	case ReduceSum:
+	case device.ReduceSum:
 		p.acc += q.acc
-	case ReduceProd:
+	case device.ReduceProd:
 		p.acc *= q.acc
 	default:
 		if q.any {
@@ -58,8 +59,8 @@ func (p *partial[T, A]) merge(op ReduceOp, q partial[T, A]) {
 	}
 }
 
-func newPartial[T Element, A float64 | int64](op ReduceOp) partial[T, A] {
-	if op == ReduceProd {
+func newPartial[T device.Element, A float64 | int64](op device.ReduceOp) partial[T, A] {
+	if op == device.ReduceProd {
 		return partial[T, A]{acc: 1}
 	}
 	return partial[T, A]{}
@@ -67,8 +68,8 @@ func newPartial[T Element, A float64 | int64](op ReduceOp) partial[T, A] {
 
 // run folds n elements of s, from offset off with the given stride, whose flattened indices
 // start at i0.
-func (p *partial[T, A]) run(op ReduceOp, s []T, off, stride, n, i0 int) {
-	if op == ReduceSum && stride == 1 {
+func (p *partial[T, A]) run(op device.ReduceOp, s []T, off, stride, n, i0 int) {
+	if op == device.ReduceSum && stride == 1 {
 		// Four accumulators: independent chains run in parallel in the CPU.
 		var a0, a1, a2, a3 A
 		r := s[off : off+n]
@@ -91,26 +92,26 @@ func (p *partial[T, A]) run(op ReduceOp, s []T, off, stride, n, i0 int) {
 }
 
 // store writes the result of p into d[o].
-func store[T Element, A float64 | int64](op ReduceOp, dst Buffer, o int, p partial[T, A]) {
+func store[T device.Element, A float64 | int64](op device.ReduceOp, dst device.Buffer, o int, p partial[T, A]) {
 	switch op {
-	case ReduceSum, ReduceProd:
+	case device.ReduceSum, device.ReduceProd:
 		cpuData[T](dst)[o] = T(p.acc)
-	case ReduceMax, ReduceMin:
+	case device.ReduceMax, device.ReduceMin:
 		cpuData[T](dst)[o] = p.val
 	default:
 		cpuData[int64](dst)[o] = int64(p.idx)
 	}
 }
 
-func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
+func reduceKernel[T device.Element, A float64 | int64](op device.ReduceOp, dst, src device.Strided) {
 	np := len(dst.Shape)
 	outer := dst.Numel()
 	if outer == 0 {
 		return
 	}
 	s := cpuData[T](src.Buf)
-	inner := Shape(src.Shape[np:]).Numel()
-	red := newIter(src.Shape[np:], Layout{Shape: src.Shape[np:], Strides: src.Strides[np:]})
+	inner := numel(src.Shape[np:])
+	red := newIter(src.Shape[np:], device.Layout{Shape: src.Shape[np:], Strides: src.Strides[np:]})
 	rInner, rStride, rRows := red.inner(), red.innerStride(0), red.rows()
 
 	// reduceAt folds every reduced element of the output whose first source element is at base.
@@ -131,7 +132,7 @@ func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
 		return p
 	}
 
-	out := newIter(dst.Shape, dst.Layout, Layout{Shape: dst.Shape, Strides: src.Strides[:np], Offset: src.Offset})
+	out := newIter(dst.Shape, dst.Layout, device.Layout{Shape: dst.Shape, Strides: src.Strides[:np], Offset: src.Offset})
 	oInner, dStride, sStride := out.inner(), out.innerStride(0), out.innerStride(1)
 
 	// One long reduction per output: split it into fixed pieces, reduce the pieces in
@@ -168,7 +169,7 @@ func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
 
 	// Outputs in parallel, in fixed chunks of about blockElems source elements.
 	grain := max(1, blockElems/max(1, inner))
-	vertical := op == ReduceSum && sStride == 1 && rStride != 1 && inner > 0
+	vertical := op == device.ReduceSum && sStride == 1 && rStride != 1 && inner > 0
 	parallel.For(outer, grain, func(lo, hi int) {
 		var acc []A
 		out.spans(lo, hi, func(offs [maxOps]int, n int) {
@@ -205,18 +206,18 @@ func reduceKernel[T Element, A float64 | int64](op ReduceOp, dst, src Strided) {
 
 // Softmax is the CPU's fused softmax: one pass for the maximum, one for the exponentials and
 // their sum, one to scale, per row, in float64 arithmetic.
-func (cpuDevice) Softmax(dst, src Strided, axis int, log bool) {
+func (cpuDevice) Softmax(dst, src device.Strided, axis int, log bool) {
 	switch src.Buf.DType() {
-	case Float32:
+	case device.Float32:
 		softmaxKernel[float32](dst, src, axis, log)
-	case Float64:
+	case device.Float64:
 		softmaxKernel[float64](dst, src, axis, log)
 	default:
-		panicf("tensor.Softmax", "dtype %s not supported", src.Buf.DType())
+		device.Panicf("tensor.Softmax", "dtype %s not supported", src.Buf.DType())
 	}
 }
 
-func softmaxKernel[T float32 | float64](dst, src Strided, axis int, log bool) {
+func softmaxKernel[T float32 | float64](dst, src device.Strided, axis int, log bool) {
 	if dst.Numel() == 0 {
 		return
 	}
@@ -225,11 +226,11 @@ func softmaxKernel[T float32 | float64](dst, src Strided, axis int, log bool) {
 	// Iterate over every position except along axis.
 	shape := append([]int(nil), src.Shape...)
 	shape[axis] = 1
-	it := newIter(shape, Layout{Shape: shape, Strides: dst.Strides, Offset: dst.Offset},
-		Layout{Shape: shape, Strides: src.Strides, Offset: src.Offset})
+	it := newIter(shape, device.Layout{Shape: shape, Strides: dst.Strides, Offset: dst.Offset},
+		device.Layout{Shape: shape, Strides: src.Strides, Offset: src.Offset})
 	d, s := cpuData[T](dst.Buf), cpuData[T](src.Buf)
 	ods, oss := it.innerStride(0), it.innerStride(1)
-	parallel.For(Shape(shape).Numel(), max(1, blockElems/max(1, n)), func(lo, hi int) {
+	parallel.For(numel(shape), max(1, blockElems/max(1, n)), func(lo, hi int) {
 		it.spans(lo, hi, func(offs [maxOps]int, cnt int) {
 			for j := range cnt {
 				do, so := offs[0]+j*ods, offs[1]+j*oss

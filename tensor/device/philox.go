@@ -1,4 +1,4 @@
-package tensor
+package device
 
 import "math/bits"
 
@@ -14,8 +14,8 @@ const (
 	philoxW1 = 0xBB67AE85 // √3 - 1
 )
 
-// philox4x32 returns the 10-round Philox 4x32 image of the counter ctr under the key.
-func philox4x32(ctr [4]uint32, key [2]uint32) [4]uint32 {
+// Philox4x32 returns the 10-round Philox 4x32 image of the counter ctr under the key.
+func Philox4x32(ctr [4]uint32, key [2]uint32) [4]uint32 {
 	c0, c1, c2, c3 := ctr[0], ctr[1], ctr[2], ctr[3]
 	k0, k1 := key[0], key[1]
 	for r := 0; r < 10; r++ {
@@ -30,8 +30,8 @@ func philox4x32(ctr [4]uint32, key [2]uint32) [4]uint32 {
 	return [4]uint32{c0, c1, c2, c3}
 }
 
-// philoxBlock returns block number b of the stream keyed by seed: the image of the counter
+// PhiloxBlock returns block number b of the stream keyed by seed: the image of the counter
 // (b mod 2³², b div 2³², 0, 0) under the key (seed mod 2³², seed div 2³²).
-func philoxBlock(seed, b uint64) [4]uint32 {
-	return philox4x32([4]uint32{uint32(b), uint32(b >> 32), 0, 0}, [2]uint32{uint32(seed), uint32(seed >> 32)})
+func PhiloxBlock(seed, b uint64) [4]uint32 {
+	return Philox4x32([4]uint32{uint32(b), uint32(b >> 32), 0, 0}, [2]uint32{uint32(seed), uint32(seed >> 32)})
 }
