@@ -95,19 +95,21 @@ func binaryOp(op *opInfo, v, u *Value, out *tensor.Tensor, save int, grad binary
 	if save&saveOut != 0 {
 		od = n.save(out)
 	}
-	vs, us := v.data.Shape(), u.data.Shape()
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		gv, gu := grad(g[0], vd, ud, od, n.needs[0], n.needs[1])
-		down := func(x *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
-			switch x {
-			case nil:
-				return nil
-			case g[0]:
-				return x.SumTo(shape) // a new tensor, leaving the incoming gradient alone
+		// Sum each gradient down to its operand's shape (read from the inputs, which the node
+		// holds until it is released). The incoming gradient itself is passed on as it is,
+		// or summed into a new tensor: never modified.
+		down := func(x, in *tensor.Tensor) *tensor.Tensor {
+			switch {
+			case x == nil || sameShape(x, in):
+				return x
+			case x == g[0]:
+				return x.SumTo(in.Shape())
 			}
-			return sumTo(x, shape)
+			return sumTo(x, in.Shape())
 		}
-		return list(down(gv, vs), down(gu, us))
+		return list(down(gv, n.inputs[0].data), down(gu, n.inputs[1].data))
 	}, out)
 }
 
@@ -176,6 +178,19 @@ func (v *Value) Pow(u *Value) *Value {
 		}
 		return gv, gu
 	})
+}
+
+// sameShape reports whether a and b have the same shape, without copying either.
+func sameShape(a, b *tensor.Tensor) bool {
+	if a.NDim() != b.NDim() {
+		return false
+	}
+	for i := range a.NDim() {
+		if a.Size(i) != b.Size(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // pick returns t when need is true, nil otherwise.

@@ -13,24 +13,31 @@ package tensor
 // one twice is harmless). The zero Scope is ready to use. A Scope is not safe for concurrent
 // use.
 type Scope struct {
-	ts     []*Tensor
-	inline [8]*Tensor // the first temporaries, without an allocation
+	inline [8]*Tensor // the first temporaries: a Scope on the stack allocates nothing for them
+	n      int
+	more   []*Tensor
 }
 
 // Own registers t for release by Release and returns t.
 func (s *Scope) Own(t *Tensor) *Tensor {
-	if s.ts == nil {
-		s.ts = s.inline[:0]
+	if s.n < len(s.inline) {
+		s.inline[s.n] = t
+		s.n++
+	} else {
+		s.more = append(s.more, t)
 	}
-	s.ts = append(s.ts, t)
 	return t
 }
 
 // Release releases every tensor registered since the last Release.
 func (s *Scope) Release() {
-	for _, t := range s.ts {
+	for _, t := range s.inline[:s.n] {
 		t.Release()
 	}
-	clear(s.ts)
-	s.ts = s.ts[:0]
+	for _, t := range s.more {
+		t.Release()
+	}
+	clear(s.inline[:s.n])
+	clear(s.more)
+	s.n, s.more = 0, s.more[:0]
 }
