@@ -4,20 +4,32 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+
+	"github.com/godl/godl/tensor/device"
 )
 
 // RNG is a seeded random number generator for tensors. The same seed gives the same numbers
-// on every run, platform and thread count: values are drawn one by one, in row-major order,
-// from a PCG generator, and then copied to the target device. An RNG is safe for concurrent
-// use, though the order of draws between goroutines is then up to the scheduler.
+// on every run, platform, device and thread count.
+//
+// Tensor draws (Uniform, Normal, Bernoulli) are made by the device the tensor lives on, in
+// parallel, from the counter-based Philox 4x32-10 stream keyed by the seed: each draw takes
+// the next blocks of the stream, and element i of a draw is a function of the seed and its
+// block number alone (see device.RandomValue for the exact definition, which every device
+// follows). Nothing is drawn on the host or copied to the device. Host draws (Float64, IntN,
+// Shuffle, Integers, Permutation) come from a PCG generator seeded alike.
+//
+// An RNG is safe for concurrent use, though the order of draws between goroutines is then up
+// to the scheduler.
 type RNG struct {
-	mu sync.Mutex
-	r  *rand.Rand
+	mu     sync.Mutex
+	seed   uint64
+	offset uint64 // Philox blocks taken by tensor draws so far
+	r      *rand.Rand
 }
 
 // NewRNG returns a generator seeded with seed.
 func NewRNG(seed uint64) *RNG {
-	return &RNG{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return &RNG{seed: seed, r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 // Float64 returns a uniform number in [0, 1).
@@ -44,53 +56,48 @@ func (g *RNG) Shuffle(n int, swap func(i, j int)) {
 	g.r.Shuffle(n, swap)
 }
 
-// draw fills a new tensor of shape with values from next, converted to o's dtype. It panics
-// if the shape is not valid or its size in bytes overflows int (see "Sizes" in the package
-// documentation). The tensor is allocated before anything is drawn, and its values are drawn
-// in one run, under the lock.
-func (g *RNG) draw(op string, shape Shape, opts []Option, def DType, next func(r *rand.Rand) float64) *Tensor {
+// random draws a tensor of dist with parameters a and b on the device o names: it takes the
+// next blocks of the Philox stream and lets the device fill the tensor from them. It panics if
+// the dtype cannot hold the distribution (Int64 takes only Bernoulli), or if the shape is not
+// valid or its size in bytes overflows int (see "Sizes" in the package documentation).
+func (g *RNG) random(op string, dist device.Distribution, shape Shape, opts []Option, a, b float64) *Tensor {
 	o := makeOptions(op, opts)
-	if !hasDType(opts) {
-		o.dtype = def
+	if o.dtype == Int64 && dist != device.Bernoulli {
+		panicf(op, "dtype int64 is not supported (needs float32 or float64)")
 	}
+	n := checkedBytes(op, o.dtype, shape)
+	t := alloc(o.dev, o.dtype, shape)
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	return generate(op, shape, o, func(_ int, vals []float64) {
-		for i := range vals {
-			vals[i] = next(g.r)
-		}
-	})
+	off := g.offset
+	g.offset += dist.Blocks(o.dtype, n)
+	g.mu.Unlock()
+	o.dev.Random(dist, t.strided(), g.seed, off, a, b)
+	keep(t)
+	return t
 }
 
-// Uniform returns a tensor of numbers drawn uniformly from [lo, hi). It panics if the range is
-// empty, or if the shape is not valid or its size in bytes overflows int (see "Sizes" in the
-// package documentation).
+// Uniform returns a tensor of numbers drawn uniformly from [lo, hi), made on its device. It
+// panics if the range is empty or not finite, for Int64, or if the shape is not valid or its
+// size in bytes overflows int (see "Sizes" in the package documentation).
 func (g *RNG) Uniform(shape Shape, lo, hi float64, opts ...Option) *Tensor {
-	if !(lo < hi) {
-		panicf("tensor.RNG.Uniform", "empty range [%g, %g)", lo, hi)
+	if !(lo < hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		panicf("tensor.RNG.Uniform", "empty or infinite range [%g, %g)", lo, hi)
 	}
-	o := makeOptions("tensor.RNG.Uniform", opts)
-	return g.draw("tensor.RNG.Uniform", shape, opts, o.dtype, func(r *rand.Rand) float64 {
-		v := lo + (hi-lo)*r.Float64()
-		// Rounding to float32 must not reach hi.
-		if o.dtype == Float32 && float64(float32(v)) >= hi {
-			v = float64(math.Nextafter32(float32(hi), float32(lo)))
-		}
-		return v
-	})
+	return g.random("tensor.RNG.Uniform", device.Uniform, shape, opts, lo, hi)
 }
 
 // Normal returns a tensor of numbers drawn from the normal distribution with the given mean
-// and standard deviation. It panics if std is negative, or if the shape is not valid or its
-// size in bytes overflows int.
+// and standard deviation, made on its device. It panics if std is negative or either
+// parameter is not finite, for Int64, or if the shape is not valid or its size in bytes
+// overflows int.
 func (g *RNG) Normal(shape Shape, mean, std float64, opts ...Option) *Tensor {
 	if std < 0 {
 		panicf("tensor.RNG.Normal", "negative standard deviation %g", std)
 	}
-	o := makeOptions("tensor.RNG.Normal", opts)
-	return g.draw("tensor.RNG.Normal", shape, opts, o.dtype, func(r *rand.Rand) float64 {
-		return mean + std*r.NormFloat64()
-	})
+	if math.IsNaN(std) || math.IsInf(std, 0) || math.IsNaN(mean) || math.IsInf(mean, 0) {
+		panicf("tensor.RNG.Normal", "mean %g and standard deviation %g must be finite", mean, std)
+	}
+	return g.random("tensor.RNG.Normal", device.Normal, shape, opts, mean, std)
 }
 
 // Integers returns a tensor of integers drawn uniformly from [lo, hi); the dtype is Int64
@@ -124,19 +131,14 @@ func hasDType(opts []Option) bool {
 	return false
 }
 
-// Bernoulli returns a tensor of ones (with probability p) and zeros. It panics if p is outside
-// [0, 1], or if the shape is not valid or its size in bytes overflows int.
+// Bernoulli returns a tensor of ones (with probability p) and zeros, made on its device: a
+// dropout mask, say. It panics if p is outside [0, 1], or if the shape is not valid or its
+// size in bytes overflows int.
 func (g *RNG) Bernoulli(shape Shape, p float64, opts ...Option) *Tensor {
-	if p < 0 || p > 1 {
+	if !(p >= 0 && p <= 1) {
 		panicf("tensor.RNG.Bernoulli", "probability %g outside [0, 1]", p)
 	}
-	o := makeOptions("tensor.RNG.Bernoulli", opts)
-	return g.draw("tensor.RNG.Bernoulli", shape, opts, o.dtype, func(r *rand.Rand) float64 {
-		if r.Float64() < p {
-			return 1
-		}
-		return 0
-	})
+	return g.random("tensor.RNG.Bernoulli", device.Bernoulli, shape, opts, p, 0)
 }
 
 // Permutation returns a random permutation of 0..n-1 as an Int64 tensor. It panics if n is

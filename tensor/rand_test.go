@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/godl/godl/tensor/device"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -142,14 +143,12 @@ func TestRNGUniform(t *testing.T) {
 	}
 
 	assert.Equal(t, Float32, g.Uniform(Shape{2}, 0, 1).DType())
-	ints := g.Uniform(Shape{1000}, 0, 3, Int64).Int64s()
-	for _, x := range ints {
-		require.True(t, x >= 0 && x < 3)
-	}
+	// As in torch, uniform draws need a float dtype; Integers draws integers.
+	vwAssertPanic(t, "tensor.RNG.Uniform: dtype int64 is not supported (needs float32 or float64)", func() { g.Uniform(Shape{2}, 0, 3, Int64) })
 
-	vwAssertPanic(t, "tensor.RNG.Uniform: empty range [1, 1)", func() { g.Uniform(Shape{2}, 1, 1) })
-	vwAssertPanic(t, "tensor.RNG.Uniform: empty range [2, 1)", func() { g.Uniform(Shape{2}, 2, 1) })
-	vwAssertPanic(t, "tensor.RNG.Uniform: empty range [NaN, 1)", func() { g.Uniform(Shape{2}, math.NaN(), 1) })
+	vwAssertPanic(t, "tensor.RNG.Uniform: empty or infinite range [1, 1)", func() { g.Uniform(Shape{2}, 1, 1) })
+	vwAssertPanic(t, "tensor.RNG.Uniform: empty or infinite range [2, 1)", func() { g.Uniform(Shape{2}, 2, 1) })
+	vwAssertPanic(t, "tensor.RNG.Uniform: empty or infinite range [NaN, 1)", func() { g.Uniform(Shape{2}, math.NaN(), 1) })
 	vwAssertPanic(t, "tensor.RNG.Uniform: negative dimension in shape [-2]", func() { g.Uniform(Shape{-2}, 0, 1) })
 	vwAssertPanic(t, "tensor.RNG.Uniform: nil option", func() { g.Uniform(Shape{2}, 0, 1, nil) })
 }
@@ -301,4 +300,82 @@ func TestRNGScalars(t *testing.T) {
 	}
 	vwAssertPanic(t, "tensor.RNG.IntN: n = 0 must be positive", func() { g.IntN(0) })
 	vwAssertPanic(t, "tensor.RNG.IntN: n = -2 must be positive", func() { g.IntN(-2) })
+}
+
+// TestRNGDrawsFollowThePhiloxDefinition recomputes every element of consecutive draws from
+// device.RandomValue: element i of a draw is block offset + i/k of the seed's Philox stream,
+// lane i%k, where offset counts the blocks of the draws before.
+func TestRNGDrawsFollowThePhiloxDefinition(t *testing.T) {
+	const seed = 0xfeedbeef12345
+	g := NewRNG(seed)
+	type draw struct {
+		dist device.Distribution
+		dt   DType
+		n    int
+		a, b float64
+		got  *Tensor
+	}
+	draws := []*draw{
+		{dist: device.Uniform, dt: Float32, n: 7, a: -1, b: 3},
+		{dist: device.Normal, dt: Float64, n: 5, a: 2, b: 0.5},
+		{dist: device.Uniform, dt: Float64, n: 9, a: 0, b: 1},
+		{dist: device.Bernoulli, dt: Int64, n: 13, a: 0.3},
+		{dist: device.Normal, dt: Float32, n: 3, a: 0, b: 1},
+		{dist: device.Bernoulli, dt: Float32, n: 40000, a: 0.5}, // several parallel chunks
+	}
+	for _, d := range draws {
+		switch d.dist {
+		case device.Uniform:
+			d.got = g.Uniform(Shape{d.n}, d.a, d.b, d.dt)
+		case device.Normal:
+			d.got = g.Normal(Shape{d.n}, d.a, d.b, d.dt)
+		case device.Bernoulli:
+			d.got = g.Bernoulli(Shape{d.n}, d.a, d.dt)
+		}
+	}
+	var offset uint64
+	for _, d := range draws {
+		k := d.dist.PerBlock(d.dt)
+		got := d.got.Float64s()
+		for i := range d.n {
+			w := device.PhiloxBlock(seed, offset+uint64(i/k))
+			want := device.RandomValue(d.dist, d.dt, w, i%k, d.a, d.b)
+			if d.dt == Float32 {
+				want = float64(float32(want))
+			}
+			require.Equal(t, want, got[i], "%s %s element %d", d.dist, d.dt, i)
+		}
+		offset += d.dist.Blocks(d.dt, d.n)
+	}
+}
+
+// TestRNGSameNumbersOnEveryThreadCount draws the same large tensors on 1 and 4 threads.
+func TestRNGSameNumbersOnEveryThreadCount(t *testing.T) {
+	draw := func(threads int) []float32 {
+		prev := SetNumThreads(threads)
+		defer SetNumThreads(prev)
+		g := NewRNG(99)
+		a := g.Normal(Shape{300, 500}, 0, 1).Float32s()
+		return append(a, g.Bernoulli(Shape{1 << 18}, 0.8).Float32s()...)
+	}
+	assert.Equal(t, draw(1), draw(4))
+}
+
+func TestRNGDistributionsBlocks(t *testing.T) {
+	assert.Equal(t, 4, device.Uniform.PerBlock(Float32))
+	assert.Equal(t, 2, device.Uniform.PerBlock(Float64))
+	assert.Equal(t, 1, device.Normal.PerBlock(Float32))
+	assert.Equal(t, 4, device.Bernoulli.PerBlock(Float64))
+	assert.Equal(t, uint64(3), device.Uniform.Blocks(Float32, 9))
+	assert.Equal(t, uint64(2), device.Uniform.Blocks(Float32, 8))
+	assert.Equal(t, uint64(0), device.Normal.Blocks(Float64, 0))
+	assert.Equal(t, "Bernoulli", device.Bernoulli.String())
+	assert.Equal(t, "Distribution(9)", device.Distribution(9).String())
+	// Bernoulli's edges: p = 0 never, p = 1 always.
+	g := NewRNG(5)
+	assert.Equal(t, 0.0, g.Bernoulli(Shape{1000}, 0).Sum().Item())
+	assert.Equal(t, 1000.0, g.Bernoulli(Shape{1000}, 1).Sum().Item())
+	vwAssertPanic(t, "tensor.RNG.Normal: mean 0 and standard deviation +Inf must be finite", func() { g.Normal(Shape{2}, 0, math.Inf(1)) })
+	vwAssertPanic(t, "tensor.RNG.Normal: dtype int64 is not supported (needs float32 or float64)", func() { g.Normal(Shape{2}, 0, 1, Int64) })
+	vwAssertPanic(t, "tensor.RNG.Uniform: empty or infinite range [0, +Inf)", func() { g.Uniform(Shape{2}, 0, math.Inf(1)) })
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/godl/godl/tensor"
+	"github.com/godl/godl/tensor/device"
 )
 
 // Tests of the naive device through the Device interface itself, on hand-computed values.
@@ -242,4 +243,48 @@ func TestNaiveWhereAndBinaryInPlace(t *testing.T) {
 func TestNaiveHasNoFusedSoftmax(t *testing.T) {
 	_, ok := Naive.(tensor.SoftmaxKernel)
 	assert.False(t, ok, "the naive device must take the composed softmax path")
+}
+
+// TestRandomIntoStridedDestination calls the Random primitive of the CPU and of the naive
+// device directly, with a transposed destination inside a larger buffer: both follow the
+// definition element for element in row-major order of the destination's own shape.
+func TestRandomIntoStridedDestination(t *testing.T) {
+	l := tensor.Layout{Shape: []int{3, 4}, Strides: []int{1, 5}, Offset: 2}
+	for _, dist := range []device.Distribution{device.Uniform, device.Normal, device.Bernoulli} {
+		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+			var got [2][]float64
+			for k, dev := range []tensor.Device{tensor.CPU, Naive} {
+				buf := dev.Alloc(dt, 22)
+				dev.Fill(tensor.Strided{Buf: buf, Layout: tensor.ContiguousLayout([]int{22})}, -7)
+				dev.Random(dist, tensor.Strided{Buf: buf, Layout: l}, 11, 3, 0.25, 1)
+				all := make([]float64, 22)
+				switch dt {
+				case tensor.Float32:
+					h := make([]float32, 22)
+					dev.Read(buf, 0, h)
+					for i, v := range h {
+						all[i] = float64(v)
+					}
+				default:
+					dev.Read(buf, 0, all)
+				}
+				got[k] = all
+			}
+			assert.Equal(t, got[0], got[1], "%s %s: cpu and naive differ", dist, dt)
+			// Element (i, j) in row-major order is number 4i+j of the draw.
+			k := dist.PerBlock(dt)
+			for i := range 3 {
+				for j := range 4 {
+					n := 4*i + j
+					want := device.RandomValue(dist, dt, device.PhiloxBlock(11, 3+uint64(n/k)), n%k, 0.25, 1)
+					if dt == tensor.Float32 {
+						want = float64(float32(want))
+					}
+					assert.Equal(t, want, got[0][2+i+5*j], "%s %s (%d,%d)", dist, dt, i, j)
+				}
+			}
+			assert.Equal(t, -7.0, got[0][0], "outside the window")
+			assert.Equal(t, -7.0, got[0][5], "between the columns")
+		}
+	}
 }
