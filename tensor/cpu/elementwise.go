@@ -7,20 +7,14 @@ import (
 )
 
 func (cpuDevice) Fill(dst device.Strided, v float64) {
-	switch dst.Buf.DType() {
-	case device.Float32:
-		fillKernel(dst, float32(v))
-	case device.Float64:
-		fillKernel(dst, v)
-	case device.Int64:
-		fillKernel(dst, int64(v))
-	}
+	device.ByDType(dst.Buf.DType(), fillKernel[float32], fillKernel[float64], fillKernel[int64])(dst, v)
 }
 
-func fillKernel[T device.Element](dst device.Strided, v T) {
+func fillKernel[T device.Element](dst device.Strided, value float64) {
 	if dst.Numel() == 0 {
 		return
 	}
+	v := T(value)
 	d := cpuData[T](dst.Buf)
 	it := newIter(dst.Shape, dst.Layout)
 	ds := it.innerStride(0)
@@ -43,25 +37,12 @@ func (cpuDevice) Copy(dst, src device.Strided) {
 	if dst.Numel() == 0 {
 		return
 	}
-	switch dst.Buf.DType() {
-	case device.Float32:
-		copyFrom[float32](dst, src)
-	case device.Float64:
-		copyFrom[float64](dst, src)
-	case device.Int64:
-		copyFrom[int64](dst, src)
-	}
+	device.ByDType(dst.Buf.DType(), copyFrom[float32], copyFrom[float64], copyFrom[int64])(dst, src)
 }
 
+// copyFrom is Copy into a destination of element type D, from any source dtype.
 func copyFrom[D device.Element](dst, src device.Strided) {
-	switch src.Buf.DType() {
-	case device.Float32:
-		copyKernel[D, float32](dst, src)
-	case device.Float64:
-		copyKernel[D, float64](dst, src)
-	case device.Int64:
-		copyKernel[D, int64](dst, src)
-	}
+	device.ByDType(src.Buf.DType(), copyKernel[D, float32], copyKernel[D, float64], copyKernel[D, int64])(dst, src)
 }
 
 func copyKernel[D, S device.Element](dst, src device.Strided) {
@@ -87,14 +68,7 @@ func (cpuDevice) Unary(op device.UnaryOp, dst, src device.Strided, a, b float64)
 	if dst.Numel() == 0 {
 		return
 	}
-	switch dst.Buf.DType() {
-	case device.Float32:
-		unaryKernel[float32](op, dst, src, a, b)
-	case device.Float64:
-		unaryKernel[float64](op, dst, src, a, b)
-	case device.Int64:
-		unaryKernel[int64](op, dst, src, a, b)
-	}
+	device.ByDType(dst.Buf.DType(), unaryKernel[float32], unaryKernel[float64], unaryKernel[int64])(op, dst, src, a, b)
 }
 
 func b2f[T device.Element](c bool) T {
@@ -308,14 +282,7 @@ func (cpuDevice) Binary(op device.BinaryOp, dst, x, y device.Strided) {
 	if dst.Buf.DType() == device.Int64 && (op == device.OpDiv || op == device.OpPow) {
 		checkIntOperand(op, dst.Shape, y)
 	}
-	switch dst.Buf.DType() {
-	case device.Float32:
-		binaryKernel[float32](op, dst, x, y)
-	case device.Float64:
-		binaryKernel[float64](op, dst, x, y)
-	case device.Int64:
-		binaryKernel[int64](op, dst, x, y)
-	}
+	device.ByDType(dst.Buf.DType(), binaryKernel[float32], binaryKernel[float64], binaryKernel[int64])(op, dst, x, y)
 }
 
 // checkIntOperand panics, before anything is written, if an Int64 division meets a zero
@@ -509,25 +476,12 @@ func (cpuDevice) Where(dst, cond, x, y device.Strided) {
 	if dst.Numel() == 0 {
 		return
 	}
-	switch dst.Buf.DType() {
-	case device.Float32:
-		whereFor[float32](dst, cond, x, y)
-	case device.Float64:
-		whereFor[float64](dst, cond, x, y)
-	case device.Int64:
-		whereFor[int64](dst, cond, x, y)
-	}
+	device.ByDType(dst.Buf.DType(), whereFor[float32], whereFor[float64], whereFor[int64])(dst, cond, x, y)
 }
 
+// whereFor is Where for element type T, with a condition of any dtype.
 func whereFor[T device.Element](dst, cond, x, y device.Strided) {
-	switch cond.Buf.DType() {
-	case device.Float32:
-		whereKernel[T, float32](dst, cond, x, y)
-	case device.Float64:
-		whereKernel[T, float64](dst, cond, x, y)
-	case device.Int64:
-		whereKernel[T, int64](dst, cond, x, y)
-	}
+	device.ByDType(cond.Buf.DType(), whereKernel[T, float32], whereKernel[T, float64], whereKernel[T, int64])(dst, cond, x, y)
 }
 
 func whereKernel[T, C device.Element](dst, cond, x, y device.Strided) {

@@ -32,14 +32,7 @@ func (cpuDevice) IndexSelect(dst, src, idx device.Strided, axis int) {
 	if dst.Numel() == 0 {
 		return
 	}
-	switch src.Buf.DType() {
-	case device.Float32:
-		indexSelectKernel[float32](dst, src, ix, axis)
-	case device.Float64:
-		indexSelectKernel[float64](dst, src, ix, axis)
-	case device.Int64:
-		indexSelectKernel[int64](dst, src, ix, axis)
-	}
+	device.ByDType(src.Buf.DType(), indexSelectKernel[float32], indexSelectKernel[float64], indexSelectKernel[int64])(dst, src, ix, axis)
 }
 
 // slicePairs calls f(dstBase, srcBase, i) for every leading position and every i in [0, n),
@@ -108,14 +101,7 @@ func (cpuDevice) IndexAdd(dst, src, idx device.Strided, axis int) {
 	if src.Numel() == 0 {
 		return
 	}
-	switch src.Buf.DType() {
-	case device.Float32:
-		indexAddKernel[float32](dst, src, ix, axis)
-	case device.Float64:
-		indexAddKernel[float64](dst, src, ix, axis)
-	case device.Int64:
-		indexAddKernel[int64](dst, src, ix, axis)
-	}
+	device.ByDType(src.Buf.DType(), indexAddKernel[float32], indexAddKernel[float64], indexAddKernel[int64])(dst, src, ix, axis)
 }
 
 func indexAddKernel[T device.Element](dst, src device.Strided, ix []int64, axis int) {
@@ -147,14 +133,7 @@ func (cpuDevice) Gather(dst, src, idx device.Strided, axis int) {
 	if dst.Numel() == 0 {
 		return
 	}
-	switch src.Buf.DType() {
-	case device.Float32:
-		gatherKernel[float32](dst, src, idx, axis)
-	case device.Float64:
-		gatherKernel[float64](dst, src, idx, axis)
-	case device.Int64:
-		gatherKernel[int64](dst, src, idx, axis)
-	}
+	device.ByDType(src.Buf.DType(), gatherKernel[float32], gatherKernel[float64], gatherKernel[int64])(dst, src, idx, axis)
 }
 
 // axisFree returns l reshaped to shape with a zero stride along axis: the position of every
@@ -186,14 +165,7 @@ func (cpuDevice) ScatterAdd(dst, src, idx device.Strided, axis int) {
 		return
 	}
 	checkIndices("tensor.ScatterAdd", idx, dst.Shape[axis])
-	switch src.Buf.DType() {
-	case device.Float32:
-		scatterAddKernel[float32](dst, src, idx, axis)
-	case device.Float64:
-		scatterAddKernel[float64](dst, src, idx, axis)
-	case device.Int64:
-		scatterAddKernel[int64](dst, src, idx, axis)
-	}
+	device.ByDType(src.Buf.DType(), scatterAddKernel[float32], scatterAddKernel[float64], scatterAddKernel[int64])(dst, src, idx, axis)
 }
 
 // checkIndices panics unless every element of idx lies in [0, limit). Kernels that write in

@@ -8,14 +8,8 @@ import (
 )
 
 func (cpuDevice) Reduce(op device.ReduceOp, dst, src device.Strided) {
-	switch src.Buf.DType() {
-	case device.Float32:
-		reduceKernel[float32, float64](op, dst, src)
-	case device.Float64:
-		reduceKernel[float64, float64](op, dst, src)
-	case device.Int64:
-		reduceKernel[int64, int64](op, dst, src)
-	}
+	// Floats accumulate in float64, integers in int64.
+	device.ByDType(src.Buf.DType(), reduceKernel[float32, float64], reduceKernel[float64, float64], reduceKernel[int64, int64])(op, dst, src)
 }
 
 // partial is the running state of one reduction: the accumulator for Sum and Prod, the extreme
