@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"math"
-	"slices"
 
 	"github.com/godl/godl/tensor"
 )
@@ -22,27 +21,6 @@ var (
 	opSoftmax    = register("Softmax")
 	opLogSoftmax = register("LogSoftmax")
 )
-
-// normAxes resolves the axes of a reduction over a value of rank nd: all axes when none are
-// given, negative ones counted from the end, sorted.
-func normAxes(axes []int, nd int) []int {
-	if len(axes) == 0 {
-		all := make([]int, nd)
-		for i := range all {
-			all[i] = i
-		}
-		return all
-	}
-	out := make([]int, len(axes))
-	for i, a := range axes {
-		if a < 0 {
-			a += nd
-		}
-		out[i] = a
-	}
-	slices.Sort(out)
-	return out
-}
 
 // keepShape returns shape with the reduced axes set to 1.
 func keepShape(shape tensor.Shape, axes []int) tensor.Shape {
@@ -90,7 +68,7 @@ func (v *Value) sum(axes []int, keepdim bool) *Value {
 		return constant(out, v)
 	}
 	in := v.data.Shape()
-	ax := normAxes(axes, len(in))
+	ax := v.data.ReducedAxes(axes...)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		return list(expandTo(unreduce(g[0], in, ax), in))
 	}, out)
@@ -109,7 +87,7 @@ func (v *Value) mean(axes []int, keepdim bool) *Value {
 		return constant(out, v)
 	}
 	in := v.data.Shape()
-	ax := normAxes(axes, len(in))
+	ax := v.data.ReducedAxes(axes...)
 	count := reducedCount(in, ax)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		k := unreduce(g[0], in, ax)
@@ -133,7 +111,7 @@ func (v *Value) prod(axes []int, keepdim bool) *Value {
 	}
 	x := n.save(v.data)
 	in := x.Shape()
-	ax := normAxes(axes, len(in))
+	ax := v.data.ReducedAxes(axes...)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		// d prod / d x_i is the product of the other elements. With z zeros in a slice:
 		// z = 0: prod / x_i; z = 1: the product of the nonzero elements at the zero, 0
@@ -186,7 +164,7 @@ func (v *Value) extremum(op *opInfo, axes []int, keepdim bool) *Value {
 	}
 	x, y := n.save(v.data), n.save(out)
 	in := x.Shape()
-	ax := normAxes(axes, len(in))
+	ax := v.data.ReducedAxes(axes...)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		yk := unreduce(y, in, ax)
 		mask := x.Eq(yk)
@@ -226,7 +204,7 @@ func (v *Value) along(op *opInfo, axis int, keepdim bool) (*Value, *tensor.Tenso
 		return constant(vals, v), idx
 	}
 	in := v.data.Shape()
-	ax := normAxes([]int{axis}, len(in))
+	ax := v.data.ReducedAxes(axis)
 	ik := n.own(unreduce(idx, in, ax))
 	dt, dev := v.data.DType(), v.data.Device()
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
@@ -259,7 +237,7 @@ func Variance(v *Value, axes []int, correction int, keepdim bool) *Value {
 	}
 	x := n.save(v.data)
 	in := x.Shape()
-	ax := normAxes(axes, len(in))
+	ax := v.data.ReducedAxes(axes...)
 	count := reducedCount(in, ax)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		// d var / d x_i = 2 (x_i - mean) / (N - correction)
@@ -285,7 +263,7 @@ func (v *Value) logSumExp(axes []int, keepdim bool) *Value {
 	}
 	x, y := n.save(v.data), n.save(out)
 	in := x.Shape()
-	ax := normAxes(axes, len(in))
+	ax := v.data.ReducedAxes(axes...)
 	return n.finish1(func(g []*tensor.Tensor) []*tensor.Tensor {
 		// d lse / d x_i = exp(x_i - lse): the softmax
 		yk := unreduce(y, in, ax)

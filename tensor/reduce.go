@@ -49,6 +49,17 @@ func (t *Tensor) reduce(name string, op ReduceOp, axes []int, keepdim bool) *Ten
 	return out
 }
 
+// ReducedAxes returns the dimensions that a reduction of t over axes (Sum, Mean, Max, ...)
+// reduces, as sorted indices: all of them when no axes are given, negative axes counted from
+// the end, and none for a 0-d tensor, which takes axis 0 or -1 as in torch. It panics if an
+// axis is out of range or repeated. Autograd uses it to put reduced dimensions back.
+func (t *Tensor) ReducedAxes(axes ...int) []int {
+	t.lay("tensor.ReducedAxes")
+	ax := t.reduceAxes("tensor.ReducedAxes", axes)
+	slices.Sort(ax)
+	return ax
+}
+
 // reduceAxes normalizes the axes of a reduction. A 0-d tensor takes axis 0 or -1 (as in
 // torch), which reduce over nothing.
 func (t *Tensor) reduceAxes(name string, axes []int) []int {
@@ -152,14 +163,12 @@ func Variance(t *Tensor, axes []int, correction int, keepdim bool) *Tensor {
 	if dt := t.DType(); !dt.IsFloat() {
 		panicf(name, "dtype %s of shape %s is not supported (needs float32 or float64)", dt, shapeStr(t.layout.Shape))
 	}
+	var s Scope
+	defer s.Release()
 	n := t.reducedCount(name, axes)
-	m := t.mean(name, axes, true)
-	d := t.Sub(m)
-	m.Release()
-	d.MulInPlace(d)
-	v := d.reduce(name, ReduceSum, axes, keepdim)
-	d.Release()
-	return v.MulScalarInPlace(1 / float64(max(n-correction, 0)))
+	d := s.Own(t.Sub(s.Own(t.mean(name, axes, true))))
+	d.MulInPlace(d) // squared deviations
+	return d.reduce(name, ReduceSum, axes, keepdim).MulScalarInPlace(1 / float64(max(n-correction, 0)))
 }
 
 // Var returns the unbiased variance (correction 1) over the given axes (all when none are
@@ -178,25 +187,17 @@ func (t *Tensor) logSumExp(name string, axes []int, keepdim bool) *Tensor {
 		out := t.reduce(name, ReduceSum, axes, keepdim)
 		return out.Fill(math.Inf(-1))
 	}
-	m := t.reduce(name, ReduceMax, axes, true)
-	// An all -Inf (or +Inf) slice would give Inf - Inf = NaN: shift by 0 there instead.
-	inf := m.Abs().EqScalar(math.Inf(1))
-	m2 := m.MaskedFill(inf, 0)
-	inf.Release()
-	m.Release()
-	e := t.Sub(m2).ApplyInPlace(OpExp, 0, 0)
-	s := e.reduce(name, ReduceSum, axes, keepdim)
-	e.Release()
-	s.ApplyInPlace(OpLog, 0, 0)
+	var s Scope
+	defer s.Release()
+	// The shift m is the maximum, or 0 where a slice is all ±Inf (Inf - Inf would be NaN).
+	m := s.Own(t.reduce(name, ReduceMax, axes, true))
+	m = s.Own(m.MaskedFill(s.Own(s.Own(m.Abs()).EqScalar(math.Inf(1))), 0))
+	e := s.Own(t.Sub(m)).ApplyInPlace(OpExp, 0, 0)
+	out := e.reduce(name, ReduceSum, axes, keepdim).ApplyInPlace(OpLog, 0, 0)
 	if !keepdim {
-		m3 := m2.Squeeze(t.reduceAxes(name, axes)...)
-		s.AddInPlace(m3)
-		m3.Release()
-	} else {
-		s.AddInPlace(m2)
+		m = s.Own(m.Squeeze(t.reduceAxes(name, axes)...))
 	}
-	m2.Release()
-	return s
+	return out.AddInPlace(m)
 }
 
 // LogSumExp returns log(Σ exp(t)) over the given axes (all when none are given), computed
@@ -243,27 +244,18 @@ func (t *Tensor) softmax(name string, axis int, log bool) *Tensor {
 // softmaxComposed is softmax from primitives: the path of backends without a fused kernel, and
 // the reference that fused kernels are tested against.
 func softmaxComposed(t *Tensor, axis int, log bool) *Tensor {
-	m := t.reduce("tensor.Softmax", ReduceMax, []int{axis}, true)
-	// A row of -Inf would give -Inf - -Inf = NaN in the shift; shift by 0 there.
-	inf := m.EqScalar(math.Inf(-1))
-	m2 := m.MaskedFill(inf, 0)
-	m.Release()
-	inf.Release()
-	x := t.Sub(m2)
-	m2.Release()
-	e := x.Exp()
-	s := e.reduce("tensor.Softmax", ReduceSum, []int{axis}, true)
-	if log {
-		e.Release()
-		s.ApplyInPlace(OpLog, 0, 0)
-		x.SubInPlace(s)
-		s.Release()
-		return x
+	var s Scope
+	defer s.Release()
+	// The shift m is the row's maximum, or 0 for a row of -Inf (-Inf - -Inf would be NaN).
+	m := s.Own(t.reduce("tensor.Softmax", ReduceMax, []int{axis}, true))
+	m = s.Own(m.MaskedFill(s.Own(m.EqScalar(math.Inf(-1))), 0))
+	x := t.Sub(m)
+	if log { // x - log Σ exp(x)
+		sum := s.Own(s.Own(x.Exp()).reduce("tensor.Softmax", ReduceSum, []int{axis}, true))
+		return x.SubInPlace(sum.ApplyInPlace(OpLog, 0, 0))
 	}
-	x.Release()
-	e.DivInPlace(s)
-	s.Release()
-	return e
+	e := x.ApplyInPlace(OpExp, 0, 0) // exp(x), in place of x
+	return e.DivInPlace(s.Own(e.reduce("tensor.Softmax", ReduceSum, []int{axis}, true)))
 }
 
 // SumTo sums t down to shape, which t's shape must broadcast from: the reverse of

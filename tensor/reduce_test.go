@@ -498,3 +498,16 @@ func opsColumnSums(x *Tensor) []float64 {
 	}
 	return out
 }
+
+func TestReducedAxes(t *testing.T) {
+	x := Zeros(Shape{2, 3, 4})
+	assert.Equal(t, []int{0, 1, 2}, x.ReducedAxes())
+	assert.Equal(t, []int{0, 2}, x.ReducedAxes(-1, 0))
+	assert.Equal(t, []int{1}, x.ReducedAxes(-2))
+	assert.Empty(t, Scalar[float32](1).ReducedAxes(0))
+	assert.Empty(t, Scalar[float32](1).ReducedAxes(-1))
+	assert.Empty(t, Scalar[float32](1).ReducedAxes())
+	vwAssertPanic(t, "tensor.ReducedAxes: axis 3 out of range for 3 dimensions", func() { x.ReducedAxes(3) })
+	vwAssertPanic(t, "tensor.ReducedAxes: axis -1 repeated", func() { x.ReducedAxes(2, -1) })
+	vwAssertPanic(t, "tensor.ReducedAxes: axis 1 out of range for a 0-d tensor (0 or -1)", func() { Scalar[float32](1).ReducedAxes(1) })
+}

@@ -114,6 +114,7 @@ var notCovered = map[string]string{
 	"IsContiguous":  "metadata",
 	"Version":       "metadata: counts in-place writes in package tensor",
 	"Exclusive":     "metadata: reference counts kept by package tensor",
+	"ReducedAxes":   "metadata: axis arithmetic on the shape",
 }
 
 // opCase is one line of the table: an operation, the dtypes it supports, the operands to try
