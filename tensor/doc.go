@@ -1,7 +1,13 @@
 // Package tensor is godl's N-dimensional array engine: strided tensors over device buffers,
-// NumPy/PyTorch broadcasting, reductions, matrix products, indexing, and a small device
-// interface that the CPU backend (always compiled) and optional backends such as CUDA
-// implement. It knows nothing about gradients; package autograd builds on it.
+// NumPy/PyTorch broadcasting, reductions, matrix products, indexing and random draws, on any
+// device that implements the small contract of package device. It knows nothing about
+// gradients; package autograd builds on it.
+//
+// The layers show in the folder tree: tensor/device holds the contract that backends
+// implement (the way database/sql/driver does for database/sql), tensor/cpu the CPU backend
+// (always compiled, the reference), and tensor/tensortest the conformance suite and the test
+// devices. Package tensor names the contract's types for its users (Device, Layout, DType,
+// Error, the op constants), so they never need to import the layers beneath.
 //
 // # Tensors, storage and layout
 //
@@ -119,8 +125,9 @@
 // Large operations split their work into fixed-size blocks and run them on a bounded pool of
 // goroutines; SetNumThreads sets its size. Because the blocks, and the order in which partial
 // results are combined, depend only on the shapes, results are bitwise identical whatever the
-// number of threads. Random tensors come from an explicit RNG, drawn in row-major order, so a
-// seed gives the same numbers everywhere.
+// number of threads. Random tensors come from an explicit RNG: its device draws them from the
+// counter-based Philox stream keyed by the seed, so a seed gives the same numbers on every
+// device and thread count.
 //
 // # Printing
 //
