@@ -23,15 +23,15 @@ func init() {
 
 type cpuDevice struct{}
 
-// cpuBuffer holds a Go slice of n elements of dtype dt, cut from an allocation of capacity
-// elements (its pool size class). The slice is kept as a pointer so that reading it back
-// (cpuData) costs no allocation or type switch.
+// cpuBuffer holds a Go slice of n elements of dtype dt, cut from an allocation of its size
+// class's capacity. The slice is kept as a pointer so that reading it back (cpuData) costs no
+// allocation or type switch; the struct fits the 32-byte allocation class.
 type cpuBuffer struct {
-	dt       device.DType
-	ptr      unsafe.Pointer // the first element; keeps the allocation alive
-	n        int
-	capacity int
-	self     weak.Pointer[cpuBuffer] // made once, the first time the buffer is pooled
+	ptr   unsafe.Pointer // the first element; keeps the allocation alive
+	n     int
+	self  weak.Pointer[cpuBuffer] // made once, the first time the buffer is pooled
+	dt    device.DType
+	class uint8 // the pool size class, whose capacity the allocation has
 }
 
 func (b *cpuBuffer) DType() device.DType { return b.dt }
@@ -69,7 +69,7 @@ func (cpuDevice) Alloc(dt device.DType, n int) device.Buffer {
 		b.n = n
 		return b
 	}
-	b := &cpuBuffer{dt: dt, n: n, capacity: capacity}
+	b := &cpuBuffer{dt: dt, n: n, class: uint8(class)}
 	switch dt {
 	case device.Float32:
 		b.ptr = unsafe.Pointer(unsafe.SliceData(make([]float32, capacity)))

@@ -34,6 +34,9 @@ const (
 	numClasses    = 4*(62-4) + 1
 )
 
+// A buffer keeps its class in a uint8: this fails to compile if the classes outgrow it.
+const _ = uint8(numClasses - 1)
+
 // DefaultPoolLimit is the number of bytes of released buffers the CPU pool keeps for reuse
 // until the next garbage collection, unless SetPoolLimit says otherwise.
 const DefaultPoolLimit = 256 << 20
@@ -87,7 +90,7 @@ func sizeClass(n int) (class, capacity int) {
 	return (k-4)*4 + (q - 4) + 1, q * unit
 }
 
-func (b *cpuBuffer) bytes() int64 { return int64(b.capacity) * int64(b.dt.Size()) }
+func (b *cpuBuffer) bytes() int64 { return int64(classCapacity(int(b.class))) * int64(b.dt.Size()) }
 
 // cpuPoolGet returns a pooled buffer of the class, or nil.
 func cpuPoolGet(dt device.DType, class int) *cpuBuffer {
@@ -108,13 +111,9 @@ func cpuPoolGet(dt device.DType, class int) *cpuBuffer {
 	return nil
 }
 
-// cpuPoolPut offers b to the pool; a buffer outside the size classes or beyond the pool's
-// limit is left to the collector.
+// cpuPoolPut offers b to the pool; a buffer beyond the pool's limit is left to the collector.
 func cpuPoolPut(b *cpuBuffer) {
-	class, capacity := sizeClass(b.capacity)
-	if capacity != b.capacity {
-		return
-	}
+	class := int(b.class)
 	size := b.bytes()
 	if poolBytes.Add(size) > poolLimit.Load() {
 		poolBytes.Add(-size)
