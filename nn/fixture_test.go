@@ -3,10 +3,10 @@ package nn
 import (
 	"encoding/json"
 	"maps"
-	"strconv"
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 

@@ -7,10 +7,10 @@ import (
 
 // LayerNormOptions configures NewLayerNorm. The zero value gives PyTorch's defaults.
 type LayerNormOptions struct {
-	Eps            float64 // added to the variance; 1e-5 when 0
-	NoAffine       bool    // no weight and bias (PyTorch's elementwise_affine=False)
-	NoBias         bool    // a weight but no bias (PyTorch's bias=False)
-	Init                   // dtype and device of the weight and bias
+	Eps      float64 // added to the variance; 1e-5 when 0
+	NoAffine bool    // no weight and bias (PyTorch's elementwise_affine=False)
+	NoBias   bool    // a weight but no bias (PyTorch's bias=False)
+	Init             // dtype and device of the weight and bias
 }
 
 // LayerNorm normalizes over the last len(Shape) dimensions, like torch.nn.LayerNorm:

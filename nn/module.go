@@ -59,7 +59,9 @@ type Member struct {
 }
 
 // Param lists a trainable parameter.
-func Param(name string, v *autograd.Value) Member { return Member{Name: name, Kind: KindParam, Value: v} }
+func Param(name string, v *autograd.Value) Member {
+	return Member{Name: name, Kind: KindParam, Value: v}
+}
 
 // Buffer lists a buffer: state saved and loaded with the model, moved by To, but not trained.
 func Buffer(name string, v *autograd.Value) Member {
