@@ -1,6 +1,7 @@
 package cuda
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -167,4 +168,14 @@ func formatBytes(b int64) string {
 		i++
 	}
 	return fmt.Sprintf("%.1f %ciB", f, units[i])
+}
+
+// raise panics with err as a *tensor.Error: the error itself when it is one (or wraps one),
+// an error of op otherwise.
+func raise(op string, err error) {
+	var e *device.Error
+	if errors.As(err, &e) {
+		panic(&device.Error{Op: e.Op, Msg: e.Msg})
+	}
+	panic(&device.Error{Op: op, Msg: err.Error()})
 }

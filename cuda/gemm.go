@@ -1,6 +1,7 @@
 package cuda
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/godl/godl/tensor/device"
@@ -153,4 +154,15 @@ func planBatch(shape, sd, sx, sy []int) gemmBatch {
 func matOf(l device.Layout) mat {
 	nd := len(l.Shape)
 	return mat{rs: l.Strides[nd-2], cs: l.Strides[nd-1]}
+}
+
+// fmtGemm describes a cuBLAS call of p for messages.
+func fmtGemm(p gemmPlan, count int) string {
+	op := func(o matOp) string {
+		if o.trans {
+			return "T"
+		}
+		return "N"
+	}
+	return fmt.Sprintf("in gemm %s%s m=%d n=%d k=%d lda=%d ldb=%d ldc=%d batch=%d", op(p.a), op(p.b), p.m, p.n, p.k, p.a.ld, p.b.ld, p.ldc, count)
 }

@@ -9,6 +9,8 @@
 //
 // Kernels take exactly one parameter, a struct of 8-byte fields (pointers as u64, integers as
 // i64, floats as double) that the Go side packs word by word in the same order (args.go).
+// A kernel is defined with KERNEL(name, Args) { body }, or KERNEL_SYNC when its threads wait
+// for each other with SYNC() (the emulator runs only those as cooperating fibers).
 #pragma once
 
 typedef long long i64;
@@ -21,11 +23,13 @@ typedef unsigned int u32;
 #define DEVCONST static const
 #define SHARED static thread_local
 #define SYNC() godl_emu::syncthreads()
-#define KERNEL(name, Args)                                                                 \
+#define GODL_KERNEL(name, Args, sync)                                                      \
   static void name(const Args &a);                                                         \
-  static const godl_emu::Registrar name##_registrar(#name, sizeof(Args),                   \
-                                                    [](const void *p) { name(*static_cast<const Args *>(p)); }); \
+  static const godl_emu::Registrar name##_registrar(                                       \
+      #name, sizeof(Args), sync, [](const void *p) { name(*static_cast<const Args *>(p)); }); \
   static void name(const Args &a)
+#define KERNEL(name, Args) GODL_KERNEL(name, Args, false)
+#define KERNEL_SYNC(name, Args) GODL_KERNEL(name, Args, true)
 DEV float atomic_add(float *p, float v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
 DEV double atomic_add(double *p, double v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
 DEV i64 atomic_add(i64 *p, i64 v) {
@@ -44,6 +48,7 @@ DEV u32 mulhi32(u32 a, u32 b) { return (u32)(((u64)a * b) >> 32); }
 #define SHARED __attribute__((shared))
 #define SYNC() __syncthreads()
 #define KERNEL(name, Args) extern "C" __attribute__((global)) void name(const Args a)
+#define KERNEL_SYNC(name, Args) KERNEL(name, Args)
 DEV float atomic_add(float *p, float v) { return __nvvm_atom_add_gen_f(p, v); }
 DEV double atomic_add(double *p, double v) { return __nvvm_atom_add_gen_d(p, v); }
 DEV i64 atomic_add(i64 *p, i64 v) { return __nvvm_atom_add_gen_ll(p, v); }

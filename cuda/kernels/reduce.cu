@@ -194,15 +194,15 @@ template <typename T> DEV void reduce_finish(const ReduceArgs &a) {
 KERNEL(reduce_thread_f32, ReduceArgs) { reduce_thread<float>(a); }
 KERNEL(reduce_thread_f64, ReduceArgs) { reduce_thread<double>(a); }
 KERNEL(reduce_thread_i64, ReduceArgs) { reduce_thread<i64>(a); }
-KERNEL(reduce_block_f32, ReduceArgs) { reduce_block<float>(a); }
-KERNEL(reduce_block_f64, ReduceArgs) { reduce_block<double>(a); }
-KERNEL(reduce_block_i64, ReduceArgs) { reduce_block<i64>(a); }
-KERNEL(reduce_split_f32, ReduceArgs) { reduce_split<float>(a); }
-KERNEL(reduce_split_f64, ReduceArgs) { reduce_split<double>(a); }
-KERNEL(reduce_split_i64, ReduceArgs) { reduce_split<i64>(a); }
-KERNEL(reduce_finish_f32, ReduceArgs) { reduce_finish<float>(a); }
-KERNEL(reduce_finish_f64, ReduceArgs) { reduce_finish<double>(a); }
-KERNEL(reduce_finish_i64, ReduceArgs) { reduce_finish<i64>(a); }
+KERNEL_SYNC(reduce_block_f32, ReduceArgs) { reduce_block<float>(a); }
+KERNEL_SYNC(reduce_block_f64, ReduceArgs) { reduce_block<double>(a); }
+KERNEL_SYNC(reduce_block_i64, ReduceArgs) { reduce_block<i64>(a); }
+KERNEL_SYNC(reduce_split_f32, ReduceArgs) { reduce_split<float>(a); }
+KERNEL_SYNC(reduce_split_f64, ReduceArgs) { reduce_split<double>(a); }
+KERNEL_SYNC(reduce_split_i64, ReduceArgs) { reduce_split<i64>(a); }
+KERNEL_SYNC(reduce_finish_f32, ReduceArgs) { reduce_finish<float>(a); }
+KERNEL_SYNC(reduce_finish_f64, ReduceArgs) { reduce_finish<double>(a); }
+KERNEL_SYNC(reduce_finish_i64, ReduceArgs) { reduce_finish<i64>(a); }
 
 // ---------------------------------------------------------------------------------------
 // Softmax and log-softmax along one axis, one block per row, in double as the CPU computes
@@ -271,5 +271,5 @@ template <typename T> DEV void softmax(const SoftmaxArgs &a) {
     }
   }
 }
-KERNEL(softmax_f32, SoftmaxArgs) { softmax<float>(a); }
-KERNEL(softmax_f64, SoftmaxArgs) { softmax<double>(a); }
+KERNEL_SYNC(softmax_f32, SoftmaxArgs) { softmax<float>(a); }
+KERNEL_SYNC(softmax_f64, SoftmaxArgs) { softmax<double>(a); }

@@ -1,0 +1,25 @@
+//go:build cuda && cgo
+
+package cuda_test
+
+import (
+	"testing"
+
+	"github.com/godl/godl/tensor"
+	"github.com/godl/godl/tensor/tensortest"
+)
+
+// TestConformance runs the tensor conformance suite on cuda:0 against the CPU: on the
+// emulated driver everywhere, on a real GPU when there is one.
+//
+// The tolerances are doubled (TolScale 2) for one reason: the kernels' float64 exp is Go's
+// portable math.Exp (kernels/gomath.cuh), under 1 ulp from the true value, while the CPU
+// backend on amd64 runs Go's assembly math.Exp (Shibata's method, with or without FMA as the
+// CPU allows), which is up to about 2 ulps off; the two can then differ by 3 ulps, where the
+// suite allows 2 for exp. Exact comparisons (data movement, integers, comparisons, Uniform and
+// Bernoulli draws) stay exact.
+func TestConformance(t *testing.T) {
+	devices(t, func(t *testing.T, dev tensor.Device) {
+		tensortest.RunOptions(t, dev, tensortest.Options{TolScale: 2})
+	})
+}
