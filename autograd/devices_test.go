@@ -22,11 +22,20 @@ func onDev(t *tensor.Tensor) *tensor.Tensor {
 	return t.To(testDevice)
 }
 
-// eachDevice runs f as a subtest on the CPU and on a device that queues every kernel until
-// the host reads (tensortest.Lazy), with testDevice set accordingly: the gradient checks and
-// the end-to-end models must not depend on kernels having run when they return.
+// extraDevices opens further devices for eachDevice: a file built with the cuda tag adds the
+// CUDA device (the GPU, or the emulated driver where there is none).
+var extraDevices []func(t testing.TB) tensor.Device
+
+// eachDevice runs f as a subtest on the CPU, on a device that queues every kernel until the
+// host reads (tensortest.Lazy), and on the extraDevices, with testDevice set accordingly: the
+// gradient checks and the end-to-end models must not depend on kernels having run when they
+// return.
 func eachDevice(t *testing.T, f func(t *testing.T)) {
-	for _, dev := range []tensor.Device{tensor.CPU, tensortest.Lazy(nil)} {
+	devs := []tensor.Device{tensor.CPU, tensortest.Lazy(nil)}
+	for _, open := range extraDevices {
+		devs = append(devs, open(t))
+	}
+	for _, dev := range devs {
 		t.Run(dev.Name(), func(t *testing.T) {
 			prev := testDevice
 			testDevice = dev

@@ -48,6 +48,7 @@ type Device struct {
 	flag     C.CUdeviceptr  // the kernels' error flag: 32 bytes of device memory
 	flagHost unsafe.Pointer // its pinned host copy
 	events   []C.CUevent    // the staging chunks' events, by the index the stager knows them by
+	syncs    int            // synchronising calls so far, for tests
 }
 
 var (
@@ -431,6 +432,7 @@ func (d *Device) Sync() {
 // sync synchronises the stream, copying n bytes from src to dst on the way, and reports the
 // kernels' error flag. The caller holds d.mu.
 func (d *Device) sync(dst unsafe.Pointer, src uint64, n int) {
+	d.syncs++
 	d.check("cuda.StreamSynchronize", C.godl_sync(d.api, d.ctx, d.stream, d.flag, d.flagHost, dst, C.CUdeviceptr(src), C.size_t(n)), "")
 	f := (*[4]int64)(d.flagHost)
 	if code := f[0]; code != 0 {
