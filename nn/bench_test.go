@@ -13,6 +13,10 @@ import (
 // cross-entropy, batch 64 of 200 tokens. bench/pytorch_nn.py times the same workloads.
 //
 //	go test ./nn -run '^$' -bench 'Flagship|LSTMForward' -benchtime 5x
+//
+// -device picks the device they run on (cpu, or cuda in a build with -tags cuda); every
+// iteration then ends with tensor.SyncDevice, so that a GPU's time counts, not only the
+// launches'.
 
 const (
 	flagVocab, flagEmbed, flagHidden, flagClasses = 20000, 100, 128, 20
@@ -78,15 +82,17 @@ func tokensPerSecond(b *testing.B) {
 // BenchmarkFlagshipStep times one training step: forward, cross-entropy, backward, update.
 func BenchmarkFlagshipStep(b *testing.B) {
 	withThreads(b, func(b *testing.B) {
-		m := newFlagship(1)
+		dev := benchDev(b)
+		m := To(newFlagship(1), dev)
 		params := Parameters(m)
 		ids, y := flagBatchData(2)
-		x := autograd.Const(ids)
+		x, y := autograd.Const(ids.To(dev)), y.To(dev)
 		b.ReportAllocs()
 		for b.Loop() {
 			loss := autograd.CrossEntropy(m.Forward(x), y)
 			loss.Backward()
 			sgdStep(params, 0.1)
+			tensor.SyncDevice(dev)
 		}
 		tokensPerSecond(b)
 	})
@@ -96,12 +102,14 @@ func BenchmarkFlagshipStep(b *testing.B) {
 // its input in no-grad mode.
 func BenchmarkFlagshipInference(b *testing.B) {
 	withThreads(b, func(b *testing.B) {
-		m := Eval(newFlagship(1))
+		dev := benchDev(b)
+		m := Eval(To(newFlagship(1), dev))
 		ids, _ := flagBatchData(2)
-		x := autograd.Const(ids).NoGrad()
+		x := autograd.Const(ids.To(dev)).NoGrad()
 		b.ReportAllocs()
 		for b.Loop() {
 			m.Forward(x).Data().Release()
+			tensor.SyncDevice(dev)
 		}
 		tokensPerSecond(b)
 	})
@@ -111,12 +119,14 @@ func BenchmarkFlagshipInference(b *testing.B) {
 // as in training.
 func BenchmarkLSTMForward(b *testing.B) {
 	withThreads(b, func(b *testing.B) {
-		m := newFlagship(1).LSTM
-		x := autograd.Const(tensor.NewRNG(3).Normal(tensor.Shape{flagBatch, flagLen, flagEmbed}, 0, 1))
+		dev := benchDev(b)
+		m := To(newFlagship(1).LSTM, dev)
+		x := autograd.Const(tensor.NewRNG(3).Normal(tensor.Shape{flagBatch, flagLen, flagEmbed}, 0, 1, tensor.On(dev)))
 		b.ReportAllocs()
 		for b.Loop() {
 			out, _, _ := m.Forward(x, nil, nil, nil)
 			_ = out
+			tensor.SyncDevice(dev)
 		}
 		tokensPerSecond(b)
 	})
