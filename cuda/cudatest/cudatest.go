@@ -115,10 +115,14 @@ func Emulator(t testing.TB) tensor.Device {
 	return dev
 }
 
-// GPU returns cuda:0 on a real GPU, or skips the test, saying there is none and why.
+// GPU returns cuda:0 on a real GPU, or skips the test, saying there is none and why (fails
+// it when RequireGPUEnv is set).
 func GPU(t testing.TB) tensor.Device {
 	t.Helper()
 	dev, err := tensor.GetDevice("cuda:0")
+	if err != nil && os.Getenv(RequireGPUEnv) != "" {
+		require.NoError(t, err, "%s is set, and cuda:0 does not open", RequireGPUEnv)
+	}
 	if err != nil {
 		t.Skipf("no CUDA GPU on this machine (%v): this test runs on a machine with an NVIDIA GPU and its driver", err)
 	}
@@ -131,13 +135,22 @@ func HaveGPU() bool {
 	return err == nil
 }
 
+// RequireGPUEnv names the environment variable that makes Device fail, instead of falling
+// back on the emulator, when cuda:0 does not open (scripts/gpu-check.sh sets it).
+const RequireGPUEnv = "GODL_CUDA_REQUIRE_GPU"
+
 // Device returns the GPU when the machine has one, the emulator otherwise, and logs which.
+// With RequireGPUEnv set, it fails the test when there is no GPU.
 func Device(t testing.TB) tensor.Device {
 	t.Helper()
 	var dev tensor.Device
-	if HaveGPU() {
+	switch {
+	case HaveGPU():
 		dev = GPU(t)
-	} else {
+	case os.Getenv(RequireGPUEnv) != "":
+		_, err := tensor.GetDevice("cuda:0")
+		require.NoError(t, err, "%s is set, and cuda:0 does not open", RequireGPUEnv)
+	default:
 		dev = Emulator(t)
 	}
 	if info, ok := cuda.DeviceInfo(dev); ok {
