@@ -47,8 +47,11 @@
 // kernels, cuBLAS calls and copies. Kernels return as soon as they are queued. The host waits
 // only when it reads values (Read, and so Item, Float32s, printing, To(tensor.CPU)) or calls
 // tensor.SyncDevice; nothing on the training path does. Write copies its source into pinned
-// staging memory and queues the copy, so it returns without waiting for the kernels before
-// it (staging.go).
+// staging memory and queues the copy from there, so it returns without waiting for the
+// kernels before it and lends no Go memory to the driver (staging.go); large writes go
+// through the staging chunks a piece at a time. Read queues the copy into the Go slice and
+// waits for the stream within one call, so the driver holds the slice only while the call
+// lasts.
 //
 // Kernels that find bad data (an index out of range, an Int64 division by zero, an Int64
 // negative power) record the first such error in a small block of device memory and skip the

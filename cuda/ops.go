@@ -29,7 +29,7 @@ func (d *Device) elementwise(kernel string, shape []int, ls []device.Layout, arg
 	}
 	parts, _ := s.split()
 	for _, p := range parts {
-		var w argWords
+		w := make(argWords, 0, descWords+8)
 		w.desc(p)
 		args(&w)
 		d.launch(kernel, gridFor(p.n, d.info.Multiprocessors), w)
@@ -149,7 +149,7 @@ func (d *Device) Reduce(op device.ReduceOp, dst, src device.Strided) {
 		adjacent := p.shape[nd-1] > 1 && p.strides[1][nd-1] == 1
 		plan := planReduce(p.n, in.n, adjacent, d.info.Multiprocessors)
 		pack := func(part uint64) argWords {
-			var w argWords
+			w := make(argWords, 0, reduceArgsWords)
 			w.desc(p)
 			w.desc(in)
 			w.int(int(op))
@@ -194,7 +194,7 @@ func (d *Device) Softmax(dst, src device.Strided, axis int, log bool) {
 	}
 	parts, _ := rows.split()
 	for _, p := range parts {
-		var w argWords
+		w := make(argWords, 0, softmaxArgsWords)
 		w.desc(p)
 		w.int(n)
 		w.int(dst.Strides[axis])
@@ -311,7 +311,7 @@ func (d *Device) Random(dist device.Distribution, dst device.Strided, seed, offs
 
 func (d *Device) randomLocked(dist device.Distribution, s space, dp uint64, dt device.DType, seed, offset uint64, a, b float64) {
 	k := dist.PerBlock(dt)
-	var w argWords
+	w := make(argWords, 0, randomArgsWords)
 	w.desc(s)
 	w.uint64(dp)
 	w.uint64(seed)
@@ -434,7 +434,7 @@ func (d *Device) rnn(kernel string, mode device.RNNMode, a device.RNNCellArgs, b
 	if mode > device.GRU {
 		device.Panicf("tensor.RNNCell", "unknown mode %s", mode)
 	}
-	var w argWords
+	w := make(argWords, 0, rnnArgsWords)
 	w.int(int(mode))
 	w.int(b)
 	w.int(h)

@@ -20,6 +20,7 @@ typedef unsigned int u32;
 #ifdef GODL_EMU
 #include "../emu/emu.h"
 #define DEV static inline
+#define DEVFN __attribute__((unused)) static
 #define DEVCONST static const
 #define SHARED static thread_local
 #define SYNC() godl_emu::syncthreads()
@@ -44,6 +45,9 @@ DEV u32 mulhi32(u32 a, u32 b) { return (u32)(((u64)a * b) >> 32); }
 #else
 #include "__clang_cuda_builtin_vars.h"
 #define DEV __attribute__((device)) static inline
+// DEVFN marks the large math functions: called, not inlined at every use, so that a kernel
+// that switches over many ops stays small and the driver's JIT stays quick.
+#define DEVFN __attribute__((device, noinline, unused)) static
 #define DEVCONST __attribute__((device)) static const
 #define SHARED __attribute__((shared))
 #define SYNC() __syncthreads()

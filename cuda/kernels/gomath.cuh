@@ -80,7 +80,7 @@ DEV double go_expmulti(double hi, double lo, int k) {
   return go_ldexp(y, k);
 }
 
-DEV double go_exp(double x) {
+DEVFN double go_exp(double x) {
   const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10,
                Log2e = 1.44269504088896338700e+00, Overflow = 7.09782712893383973096e+02,
                Underflow = -7.45133219101941108420e+02, NearZero = 1.0 / (1 << 28);
@@ -98,7 +98,7 @@ DEV double go_exp(double x) {
   return go_expmulti(hi, lo, k);
 }
 
-DEV double go_log(double x) {
+DEVFN double go_log(double x) {
   const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10,
                L1 = 6.666666666666735130e-01, L2 = 3.999999999940941908e-01,
                L3 = 2.857142874366239149e-01, L4 = 2.222219843214978396e-01,
@@ -125,7 +125,7 @@ DEV double go_log(double x) {
   return k * Ln2Hi - ((hfsq - (s * (hfsq + R) + k * Ln2Lo)) - f);
 }
 
-DEV double go_log1p(double x) {
+DEVFN double go_log1p(double x) {
   const double Sqrt2M1 = 4.142135623730950488017e-01, Sqrt2HalfM1 = -2.928932188134524755992e-01,
                Small = 1.0 / (1 << 29), Tiny = 1.0 / (double)(1ULL << 54),
                Two53 = (double)(1ULL << 53), Ln2Hi = 6.93147180369123816490e-01,
@@ -198,7 +198,7 @@ DEV double go_log1p(double x) {
   return (double)k * Ln2Hi - ((hfsq - (s * (hfsq + R) + ((double)k * Ln2Lo + c))) - f);
 }
 
-DEV double go_tanh(double x) {
+DEVFN double go_tanh(double x) {
   const double MAXLOG = 8.8029691931113054295988e+01;
   const double P0 = -9.64399179425052238628e-1, P1 = -9.92877231001918586564e1,
                P2 = -1.61468768441708447952e3, Q0 = 1.12811678491632931402e2,
@@ -235,7 +235,7 @@ DEV int go_clz64(u64 x) {
   return n;
 }
 
-DEV double go_trig_reduce(double x, u64 *jout) {
+DEVFN double go_trig_reduce(double x, u64 *jout) {
   const double PI4 = GO_PI / 4;
   if (x < PI4) {
     *jout = 0;
@@ -300,7 +300,7 @@ DEV double go_reduce(double x, u64 *jout) {
   return ((x - y * PI4A) - y * PI4B) - y * PI4C;
 }
 
-DEV double go_cos(double x) {
+DEVFN double go_cos(double x) {
   if (isnan_(x) || go_isinf(x, 0)) return go_nan();
   bool sign = false;
   x = go_abs(x);
@@ -316,7 +316,7 @@ DEV double go_cos(double x) {
   return sign ? -y : y;
 }
 
-DEV double go_sin(double x) {
+DEVFN double go_sin(double x) {
   if (x == 0 || isnan_(x)) return x;
   if (go_isinf(x, 0)) return go_nan();
   bool sign = false;
@@ -335,7 +335,7 @@ DEV double go_sin(double x) {
   return sign ? -y : y;
 }
 
-DEV double go_erf(double x) {
+DEVFN double go_erf(double x) {
   const double erx = 8.45062911510467529297e-01, efx = 1.28379167095512586316e-01,
                efx8 = 1.02703333676410069053e+00, pp0 = 1.28379167095512558561e-01,
                pp1 = -3.25042107247001499370e-01, pp2 = -2.84817495755985104766e-02,
@@ -416,7 +416,7 @@ DEV bool go_is_odd_int(double x) {
   return x - xi == 0 && ((i64)xi & 1) == 1;
 }
 
-DEV double go_pow(double x, double y) {
+DEVFN double go_pow(double x, double y) {
   if (y == 0 || x == 1) return 1;
   if (y == 1) return x;
   if (isnan_(x) || isnan_(y)) return go_nan();
