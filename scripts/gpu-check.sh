@@ -2,7 +2,7 @@
 # gpu-check.sh: runs the CUDA backend's tests and GPU benchmarks on a machine with an NVIDIA
 # GPU, from test binaries built elsewhere (the GPU machine needs no Go, no compiler and no
 # CUDA toolkit: only the driver and cuBLAS), and prints one summary. It finishes in under
-# eight minutes on an H100 or H200: every step has a time limit.
+# eight minutes: the time limits of its steps add up to eight minutes.
 #
 # 1. Build the test binaries, on any Linux/amd64 machine with Go and gcc:
 #
@@ -68,7 +68,7 @@ if [ -z "${GODL_CUDA_LIBRARY_PATH:-}" ] && ! ldconfig -p 2>/dev/null | grep -q '
     dir=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null || true)
   fi
   if [ -z "$dir" ]; then
-    f=$(timeout 60 find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libcublas.so.1[0-9]*' -print 2>/dev/null | head -1)
+    f=$(timeout 30 find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libcublas.so.1[0-9]*' -print 2>/dev/null | head -1)
     [ -n "$f" ] && dir=$(dirname "$f")
   fi
   if [ -n "$dir" ]; then
@@ -95,17 +95,17 @@ run() {
 # ---- tests ----------------------------------------------------------------------------------
 # The cuda package: the unit tests, the conformance suite, the device tests, the recurrent
 # cells and the flagship training step against the CPU, on cuda:0.
-run cuda-tests 300 cuda "$root/devbin/cuda.test" -test.v -test.timeout 290s
+run cuda-tests 170 cuda "$root/devbin/cuda.test" -test.v -test.timeout 165s
 # autograd's gradient checks, PyTorch fixtures and end-to-end models, on cuda:0 among others.
-run autograd-tests 150 autograd "$root/devbin/autograd.test" -test.v -test.timeout 140s \
+run autograd-tests 80 autograd "$root/devbin/autograd.test" -test.v -test.timeout 75s \
   -test.run 'TestE2E|TestGradCheckEveryOp|TestOpsTorchFixture'
 
 # ---- benchmarks -----------------------------------------------------------------------------
-run bench-kernels 120 cuda "$root/devbin/cuda.test" -test.run '^$' -test.bench 'SGEMM|Elementwise' -test.benchtime 20x
-run bench-flagship 90 cuda "$root/devbin/cuda.test" -test.run '^$' -test.bench 'FlagshipStep$' -test.benchtime 30x
-run bench-flagship-cpu 90 cuda "$root/devbin/cuda.test" -test.run '^$' -test.bench 'FlagshipStepCPU' -test.benchtime 3x
+run bench-kernels 50 cuda "$root/devbin/cuda.test" -test.run '^$' -test.bench 'SGEMM|Elementwise' -test.benchtime 20x
+run bench-flagship 40 cuda "$root/devbin/cuda.test" -test.run '^$' -test.bench 'FlagshipStep$' -test.benchtime 30x
+run bench-flagship-cpu 60 cuda "$root/devbin/cuda.test" -test.run '^$' -test.bench 'FlagshipStepCPU' -test.benchtime 3x
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  run bench-pytorch 90 . python3 bench/pytorch_cuda.py --min-time 2
+  run bench-pytorch 50 . python3 bench/pytorch_cuda.py --min-time 1
 else
   echo "== PyTorch with CUDA not available here: no PyTorch comparison"
   : >"$logs/bench-pytorch.log"
