@@ -27,12 +27,7 @@ const (
 // when it is short enough (maxLen 0 means no limit), else a new slice. It panics with
 // *tensor.Error if maxLen is negative or keep unknown.
 func Truncate(ids []int64, maxLen int, keep Keep) []int64 {
-	if maxLen < 0 {
-		panicf("text.Truncate", "negative maximum length %d", maxLen)
-	}
-	if keep < KeepHead || keep > KeepBoth {
-		panicf("text.Truncate", "unknown Keep %d", int(keep))
-	}
+	checkTruncate("text.Truncate", maxLen, keep)
 	if maxLen == 0 || len(ids) <= maxLen {
 		return ids
 	}
@@ -45,6 +40,15 @@ func Truncate(ids []int64, maxLen int, keep Keep) []int64 {
 	head := (maxLen + 1) / 2
 	out := append(make([]int64, 0, maxLen), ids[:head]...)
 	return append(out, ids[len(ids)-(maxLen-head):]...)
+}
+
+func checkTruncate(op string, maxLen int, keep Keep) {
+	if maxLen < 0 {
+		panicf(op, "negative maximum length %d", maxLen)
+	}
+	if keep < KeepHead || keep > KeepBoth {
+		panicf(op, "unknown Keep %d", int(keep))
+	}
 }
 
 // PadOptions says how Pad lays sequences out. The zero value pads at the end to the longest
@@ -103,35 +107,46 @@ func (e *Encoder) tokenizer() Tokenizer {
 	return e.Tokenizer
 }
 
-// Encode returns the ids of one text. It panics with *tensor.Error if MaxLen is negative.
+// Encode returns the ids of one text. It panics with *tensor.Error if MaxLen is negative or
+// Keep unknown.
 func (e *Encoder) Encode(s string) []int64 {
-	var buf []string
-	return e.encode(e.tokenizer(), &buf, s)
+	var sc scratch
+	return e.encode(e.tokenizer(), &sc, s)
 }
 
-// encode encodes s, tokenizing into *buf, which it keeps for the next call.
-func (e *Encoder) encode(tok Tokenizer, buf *[]string, s string) []int64 {
+// scratch holds the buffers one goroutine reuses from text to text.
+type scratch struct {
+	bytes []byte
+	ids   []int64
+}
+
+// encode encodes s with the buffers in sc.
+func (e *Encoder) encode(tok Tokenizer, sc *scratch, s string) []int64 {
+	checkTruncate("text.Encoder", e.MaxLen, e.Keep)
 	v := e.Vocab
 	if v == nil {
 		v = &Vocab{}
 	}
-	toks := appendTokens(tok, (*buf)[:0], s)
-	*buf = toks
-	ids := make([]int64, len(toks))
-	for i, t := range toks {
-		ids[i] = v.ID(t)
+	ids := sc.ids[:0]
+	eachToken(tok, s, &sc.bytes, func(t []byte) {
+		ids = append(ids, v.idBytes(t))
+	})
+	sc.ids = ids
+	if e.MaxLen > 0 && len(ids) > e.MaxLen {
+		return Truncate(ids, e.MaxLen, e.Keep) // a copy
 	}
-	return Truncate(ids, e.MaxLen, e.Keep)
+	return append(make([]int64, 0, len(ids)), ids...) // never nil
 }
 
-// EncodeAll returns the ids of every text, in order, encoded on GOMAXPROCS goroutines.
+// EncodeAll returns the ids of every text, in order, encoded on GOMAXPROCS goroutines. It
+// panics as Encode does.
 func (e *Encoder) EncodeAll(texts []string) [][]int64 {
 	tok := e.tokenizer()
 	out := make([][]int64, len(texts))
 	forShards(len(texts), shards(len(texts)), func(_, lo, hi int) {
-		var buf []string
+		var sc scratch
 		for i := lo; i < hi; i++ {
-			out[i] = e.encode(tok, &buf, texts[i])
+			out[i] = e.encode(tok, &sc, texts[i])
 		}
 	})
 	return out

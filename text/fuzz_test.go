@@ -35,6 +35,15 @@ func FuzzWord(f *testing.F) {
 		} else {
 			assert.Equal(t, want, got)
 		}
+		// The one-pass path of CountAll and Encoder gives the same tokens.
+		for _, w := range []*Word{{}, NewWord(WordOptions{Preprocess: Preprocess{KeepCase: true}}), NewWord(WordOptions{StopWords: []string{"ab", "the"}})} {
+			var scratch []byte
+			var each []string
+			w.eachToken(s, &scratch, func(t []byte) { each = append(each, string(t)) })
+			if want := w.Tokenize(s); len(want) > 0 || len(each) > 0 {
+				assert.Equal(t, want, each)
+			}
+		}
 		// The other tokenizers never panic either.
 		Chars{}.Tokenize(s)
 		NewWord(WordOptions{Preprocess: Preprocess{Norm: NFKC, Accents: AccentsUnicode}, StopWords: []string{"ab"}}).Tokenize(s)

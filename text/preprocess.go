@@ -1,9 +1,11 @@
 package text
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -96,13 +98,15 @@ func Lower(s string) string {
 		if !upper {
 			return s
 		}
-		b := []byte(s)
-		for i, c := range b {
+		b := make([]byte, len(s))
+		for i := 0; i < len(s); i++ {
+			c := s[i]
 			if 'A' <= c && c <= 'Z' {
-				b[i] = c + 'a' - 'A'
+				c += 'a' - 'A'
 			}
+			b[i] = c
 		}
-		return string(b)
+		return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
@@ -170,8 +174,15 @@ func caseIgnorable(r rune) bool {
 	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
 }
 
+// isASCII reports whether s is all ASCII, eight bytes at a time.
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if binary.LittleEndian.Uint64([]byte(s[i:i+8]))&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}

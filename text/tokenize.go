@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/godl/godl/tensor"
 )
@@ -114,6 +115,60 @@ func (w *Word) AppendTokens(dst []string, s string) []string {
 		dst = kept
 	}
 	return dst
+}
+
+// lowerWord maps each ASCII word character to its lower case, and every other byte to 0;
+// keepWord maps each ASCII word character to itself.
+var lowerWord, keepWord = func() (lower, keep [256]byte) {
+	for c := range utf8.RuneSelf {
+		if asciiWord[c] {
+			keep[c] = byte(c)
+			lower[c] = byte(unicode.ToLower(rune(c)))
+		}
+	}
+	return lower, keep
+}()
+
+// eachToken calls fn with every token of s, the tokens AppendTokens would append, in a
+// buffer that is valid only during the call and must not be modified. scratch is reused
+// across calls. For ASCII text and the default pattern it lower-cases and cuts in one pass
+// without allocating; otherwise it goes through AppendTokens.
+func (w *Word) eachToken(s string, scratch *[]byte, fn func(tok []byte)) {
+	if w.re != nil || w.pre.Norm != NormNone || w.pre.Accents != AccentsKeep || !isASCII(s) {
+		for _, t := range w.AppendTokens(nil, s) {
+			fn(unsafe.Slice(unsafe.StringData(t), len(t)))
+		}
+		return
+	}
+	lut := &lowerWord
+	if w.pre.KeepCase {
+		lut = &keepWord
+	}
+	buf := (*scratch)[:0]
+	for i := 0; i < len(s); {
+		if lut[s[i]] == 0 {
+			i++
+			continue
+		}
+		buf = buf[:0]
+		for ; i < len(s); i++ {
+			c := lut[s[i]]
+			if c == 0 {
+				break
+			}
+			buf = append(buf, c)
+		}
+		if len(buf) < 2 {
+			continue
+		}
+		if w.stop != nil {
+			if _, ok := w.stop[string(buf)]; ok {
+				continue
+			}
+		}
+		fn(buf)
+	}
+	*scratch = buf
 }
 
 // asciiWord marks the ASCII word characters: [0-9A-Za-z_].

@@ -48,6 +48,7 @@ type VocabOptions struct {
 type Vocab struct {
 	tokens []string // without the reserved two
 	ids    map[string]int64
+	tab    *table // the same as ids, for lookups by bytes
 }
 
 // NewVocab returns the vocabulary of the tokens counted in c, as chosen by o. Counted tokens
@@ -86,9 +87,10 @@ func NewVocab(c Counter, o VocabOptions) *Vocab {
 }
 
 func fromTokens(toks []string) *Vocab {
-	v := &Vocab{tokens: toks, ids: make(map[string]int64, len(toks))}
+	v := &Vocab{tokens: toks, ids: make(map[string]int64, len(toks)), tab: newTable(len(toks))}
 	for i, t := range toks {
 		v.ids[t] = int64(i + 2)
+		v.tab.add([]byte(t)) // number i: tokens are distinct and not empty
 	}
 	return v
 }
@@ -104,13 +106,25 @@ func BuildVocab(tok Tokenizer, texts []string, o VocabOptions) *Vocab {
 func CountAll(tok Tokenizer, texts []string) Counter {
 	parts := make([]Counter, shards(len(texts)))
 	forShards(len(texts), len(parts), func(p, lo, hi int) {
-		c := make(Counter)
-		var buf []string
+		// Counted in a table, which looks the bytes up without making a string; strings
+		// are made once per distinct token at the end.
+		tab := newTable(1 << 12)
+		var counts []int
+		var scratch []byte
 		for _, s := range texts[lo:hi] {
-			buf = appendTokens(tok, buf[:0], s)
-			for _, t := range buf {
-				c[t]++
-			}
+			eachToken(tok, s, &scratch, func(t []byte) {
+				i, isNew := tab.add(t)
+				switch {
+				case isNew:
+					counts = append(counts, 1)
+				case i >= 0:
+					counts[i]++
+				}
+			})
+		}
+		c := make(Counter, tab.len())
+		for i, n := range counts {
+			c[string(tab.key(i))] = n
 		}
 		parts[p] = c
 	})
@@ -124,6 +138,18 @@ func CountAll(tok Tokenizer, texts []string) Counter {
 		}
 	}
 	return total
+}
+
+// eachToken calls fn with the bytes of every token of s, through the Word's one-pass path
+// when tok is a *Word.
+func eachToken(tok Tokenizer, s string, scratch *[]byte, fn func([]byte)) {
+	if w, ok := tok.(*Word); ok {
+		w.eachToken(s, scratch, fn)
+		return
+	}
+	for _, t := range tok.Tokenize(s) {
+		fn([]byte(t))
+	}
 }
 
 // appendTokens uses the tokenizer's AppendTokens when it has one.
@@ -170,6 +196,19 @@ func (v *Vocab) ID(token string) int64 {
 	}
 	if id, ok := v.ids[token]; ok {
 		return id
+	}
+	return UnkID
+}
+
+// idBytes returns the id of a token given by its bytes.
+func (v *Vocab) idBytes(t []byte) int64 {
+	if v.tab != nil {
+		if i, ok := v.tab.get(t); ok {
+			return int64(i + 2)
+		}
+	}
+	if string(t) == PadToken {
+		return PadID
 	}
 	return UnkID
 }
