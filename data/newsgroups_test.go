@@ -43,8 +43,7 @@ func sharedTrain(tb testing.TB) ([][]int64, []int64) {
 			return
 		}
 		texts := newsgroups.Texts(c.Train)
-		v := text.BuildVocab(&text.Word{}, texts, text.VocabOptions{MinFreq: 2})
-		trainIDs = (&text.Encoder{Vocab: v}).EncodeAll(texts)
+		_, trainIDs = (&text.Encoder{}).FitEncodeAll(texts, text.VocabOptions{MinFreq: 2})
 		trainLabels = newsgroups.Labels(c.Train)
 	})
 	require.NoError(tb, lengthsErr)

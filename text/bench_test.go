@@ -46,8 +46,9 @@ func newsgroupsTrain(b *testing.B) []string {
 // BenchmarkNewsgroups times the text pipeline on the 20 Newsgroups training split (11,314
 // posts, about 22 MB): tokenizing alone on one goroutine (the hand-written scanner and, as
 // the naive baseline, the same rule as an RE2 regular expression), counting, encoding with
-// a built vocabulary, and building the vocabulary then encoding ("fit-transform", what
-// scikit-learn's CountVectorizer.fit_transform does). The last three run on GOMAXPROCS
+// a built vocabulary, and building the vocabulary and encoding with one tokenizing pass
+// (Encoder.FitEncodeAll, "fit-transform", what scikit-learn's CountVectorizer.fit_transform
+// does). The last three run on GOMAXPROCS
 // goroutines; "-1core" runs them on one.
 func BenchmarkNewsgroups(b *testing.B) {
 	texts := newsgroupsTrain(b)
@@ -111,8 +112,7 @@ func BenchmarkNewsgroups(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 			start := cpuTime()
 			for b.Loop() {
-				v := text.BuildVocab(word, texts, text.VocabOptions{})
-				(&text.Encoder{Tokenizer: word, Vocab: v}).EncodeAll(texts)
+				(&text.Encoder{Tokenizer: word}).FitEncodeAll(texts, text.VocabOptions{})
 			}
 			report(b, start)
 		})

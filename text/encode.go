@@ -151,3 +151,64 @@ func (e *Encoder) EncodeAll(texts []string) [][]int64 {
 	})
 	return out
 }
+
+// FitEncodeAll builds the vocabulary of texts and encodes them with it, tokenizing each text
+// once (scikit-learn's fit_transform): it returns the vocabulary BuildVocab(e.Tokenizer,
+// texts, o) returns and the ids EncodeAll returns with that vocabulary. e.Vocab is not used
+// or changed. It runs on GOMAXPROCS goroutines and panics as Encode does.
+func (e *Encoder) FitEncodeAll(texts []string, o VocabOptions) (*Vocab, [][]int64) {
+	checkTruncate("text.Encoder", e.MaxLen, e.Keep)
+	tok := e.tokenizer()
+	k := shards(len(texts))
+	tabs := make([]*table, k)
+	counts := make([][]int, k)
+	local := make([][]int32, len(texts)) // each text's tokens, numbered in its shard's table
+	forShards(len(texts), k, func(p, lo, hi int) {
+		tab := newTable(1 << 12)
+		var cnt []int
+		var scratch []byte
+		var buf []int32
+		for i := lo; i < hi; i++ {
+			buf = buf[:0]
+			eachToken(tok, texts[i], &scratch, func(t []byte) {
+				j, isNew := tab.add(t)
+				switch {
+				case isNew:
+					cnt = append(cnt, 1)
+				case j >= 0:
+					cnt[j]++
+				}
+				buf = append(buf, int32(j)) // -1 for an empty token
+			})
+			local[i] = append([]int32(nil), buf...)
+		}
+		tabs[p], counts[p] = tab, cnt
+	})
+	total := make(Counter)
+	for p, tab := range tabs {
+		for j, n := range counts[p] {
+			total[string(tab.key(j))] += n
+		}
+	}
+	v := NewVocab(total, o)
+	out := make([][]int64, len(texts))
+	forShards(len(texts), k, func(p, lo, hi int) {
+		remap := make([]int64, tabs[p].len())
+		for j := range remap {
+			remap[j] = v.idBytes(tabs[p].key(j))
+		}
+		for i := lo; i < hi; i++ {
+			ids := make([]int64, len(local[i]))
+			for x, j := range local[i] {
+				if j < 0 {
+					ids[x] = UnkID
+				} else {
+					ids[x] = remap[j]
+				}
+			}
+			local[i] = nil
+			out[i] = Truncate(ids, e.MaxLen, e.Keep)
+		}
+	})
+	return v, out
+}

@@ -69,3 +69,15 @@ func ExamplePad() {
 	// [3 4] [4 6 3 2 0 0 0 6 0 0 1 1]
 	// [4 1 2]
 }
+
+// FitEncodeAll builds the vocabulary and encodes the texts with one tokenizing pass, as
+// scikit-learn's fit_transform does.
+func ExampleEncoder_FitEncodeAll() {
+	e := &text.Encoder{MaxLen: 3}
+	v, ids := e.FitEncodeAll([]string{"the cat sat", "the cat and the hat"}, text.VocabOptions{})
+	fmt.Println(v.Tokens())
+	fmt.Println(ids)
+	// Output:
+	// [<pad> <unk> the cat and hat sat]
+	// [[2 3 6] [2 3 4]]
+}

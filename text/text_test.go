@@ -242,3 +242,23 @@ func TestEncoder(t *testing.T) {
 	var zero Encoder
 	assert.Equal(t, []int64{1, 1}, zero.Encode("hello world"))
 }
+
+// FitEncodeAll gives what BuildVocab then EncodeAll give, whatever the tokenizer.
+func TestFitEncodeAll(t *testing.T) {
+	f := loadFixture(t)
+	var texts []string
+	for _, c := range f.Cases {
+		texts = append(texts, c.Text)
+	}
+	texts = append(texts, "<pad> <unk> x <PAD>", "")
+	for _, tok := range []Tokenizer{&Word{}, NewWord(WordOptions{Pattern: `\S+`}), Chars{}, NewWord(WordOptions{Pattern: `a|(b)`})} {
+		for _, o := range []VocabOptions{{}, {MinFreq: 3, MaxSize: 50}} {
+			e := &Encoder{Tokenizer: tok, MaxLen: 7, Keep: KeepBoth}
+			v, got := e.FitEncodeAll(texts, o)
+			want := BuildVocab(tok, texts, o)
+			assert.Equal(t, want.Tokens(), v.Tokens())
+			e.Vocab = want
+			assert.Equal(t, e.EncodeAll(texts), got)
+		}
+	}
+}
