@@ -214,3 +214,20 @@ func TestTransferStaysOnTheDevice(t *testing.T) {
 	dev.Free(dst)
 	assert.Panics(t, func() { dev.Free(dst) }, "a buffer freed twice")
 }
+
+// TestTheGPUOpensThroughTheRegistry opens cuda:0 the way programs do, with the usual library
+// search, and checks that it is a GPU the kernels support and that a product and a reduction
+// run on it. It needs a GPU; the other tests run on the emulator without one.
+func TestTheGPUOpensThroughTheRegistry(t *testing.T) {
+	dev := cudatest.GPU(t)
+	info, ok := cuda.DeviceInfo(dev)
+	require.True(t, ok)
+	t.Logf("%s: %s, compute capability %d.%d, %d multiprocessors, %.1f GiB, driver %d, %s", dev.Name(), info.Name,
+		info.ComputeCapability[0], info.ComputeCapability[1], info.Multiprocessors, float64(info.TotalMemory)/(1<<30),
+		info.DriverVersion, info.Libraries.BLAS)
+	assert.NotContains(t, info.Name, "emulator")
+	assert.GreaterOrEqual(t, info.ComputeCapability[0], 8)
+	x := tensor.From([]float32{1, 2, 3, 4, 5, 6}, 2, 3).To(dev)
+	assert.Equal(t, []float32{14, 32, 32, 77}, tensor.MatMul(x, x.T()).Float32s())
+	assert.Equal(t, []float32{6, 15}, x.Sum(1).Float32s())
+}
