@@ -44,3 +44,42 @@ func ExampleClipGradNorm() {
 	fmt.Printf("%.1f %.4f\n", norm.Item(), p.Grad().Float64s())
 	// Output: 5.0 [0.6000 0.8000]
 }
+
+// A linear warm-up over 3 epochs followed by a cosine decay, as PyTorch's SequentialLR runs
+// them.
+func ExampleSequentialLR() {
+	p := autograd.Param(tensor.Zeros(tensor.Shape{1}))
+	opt := optim.NewSGD([]*autograd.Value{p}, optim.SGDOptions{LR: 0.1, Momentum: 0.9})
+	warm := optim.NewLinearLR(opt, 0.25, 1, 3)
+	cos := optim.NewCosineAnnealingLR(opt, 4, 0)
+	sched := optim.NewSequentialLR(opt, []optim.Scheduler{warm, cos}, []int{3})
+	for epoch := range 8 {
+		fmt.Printf("epoch %d: lr %.4f\n", epoch, opt.LR(0))
+		// ... train an epoch with opt ...
+		sched.Step()
+	}
+	// Output:
+	// epoch 0: lr 0.0250
+	// epoch 1: lr 0.0500
+	// epoch 2: lr 0.0750
+	// epoch 3: lr 0.1000
+	// epoch 4: lr 0.0854
+	// epoch 5: lr 0.0500
+	// epoch 6: lr 0.0146
+	// epoch 7: lr 0.0000
+}
+
+// ReduceLROnPlateau divides the learning rate by ten after three epochs without improvement.
+func ExampleReduceLROnPlateau() {
+	p := autograd.Param(tensor.Zeros(tensor.Shape{1}))
+	opt := optim.NewAdam([]*autograd.Value{p}, optim.AdamDefaults())
+	o := optim.PlateauDefaults()
+	o.Patience = 2
+	sched := optim.NewReduceLROnPlateau(opt, o)
+	for _, loss := range []float64{1, 0.8, 0.8, 0.81, 0.8, 0.7} {
+		sched.Step(loss)
+		fmt.Printf("%g ", opt.LR(0))
+	}
+	fmt.Println()
+	// Output: 0.001 0.001 0.001 0.001 0.0001 0.0001
+}

@@ -173,11 +173,12 @@ func (b *base[O]) SetOptions(i int, o O) {
 // LR returns the learning rate of group i. It panics if i is out of range.
 func (b *base[O]) LR(i int) float64 { return *b.rules.lr(&b.group("LR", i).opts) }
 
-// SetLR sets the learning rate of group i. It panics if i is out of range or lr is negative
-// or NaN.
+// SetLR sets the learning rate of group i. Like PyTorch, it takes any number but NaN: a
+// schedule may step past its end (OneCycleLR's last linear step goes below zero). It panics
+// if i is out of range or lr is NaN.
 func (b *base[O]) SetLR(i int, lr float64) {
 	g := b.group("SetLR", i)
-	if !(lr >= 0) {
+	if math.IsNaN(lr) {
 		panicf(b.rules.name+".SetLR", "invalid learning rate %g", lr)
 	}
 	*b.rules.lr(&g.opts) = lr
