@@ -18,8 +18,8 @@ import (
 // dtype. Tensors on other devices are copied to the host one at a time (which waits for
 // their device). It returns the first error of w.
 //
-// It panics with a *tensor.Error if a tensor is nil or released, or a name is empty or
-// "__metadata__": those are caller bugs.
+// It panics with a *tensor.Error if a tensor is nil or released, or a name is
+// "__metadata__" (the header's key for the metadata): those are caller bugs.
 func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
 	if err := write(w, tensors, metadata); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
@@ -35,7 +35,7 @@ func write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 	}
 	names := make([]string, 0, len(tensors))
 	for name, t := range tensors {
-		if name == "" || name == "__metadata__" {
+		if name == "__metadata__" {
 			panic(&tensor.Error{Op: "safetensors.Write", Msg: fmt.Sprintf("invalid tensor name %q", name)})
 		}
 		if t.Released() {
