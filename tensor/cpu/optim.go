@@ -205,90 +205,103 @@ func part[T any](s []T, lo, hi int) []T {
 	return s[lo:hi]
 }
 
-// grad returns the gradient element i with maximize and weight decay applied.
-func (t *optimTask[T]) grad(g, p T) T {
-	if t.maximize {
+// The loops read the task's scalars into locals first: the compiler must otherwise assume
+// that a write to a slice element may change them, and reload them for every element.
+
+// effGrad returns the gradient g of parameter p with maximize and weight decay applied.
+func effGrad[T float32 | float64](g, p, wd T, maximize bool) T {
+	if maximize {
 		g = -g
 	}
-	if t.wd != 0 {
-		g += T(t.wd * p)
+	if wd != 0 {
+		g += T(wd * p)
 	}
 	return g
 }
 
 func (t *optimTask[T]) sgd(p, g, buf []T) {
+	lr, wd, mom, damp1, maximize, first, nesterov := t.lr, t.wd, t.mom, t.damp1, t.maximize, t.first, t.nesterov
+	g = g[:len(p)]
 	for i := range p {
-		d := t.grad(g[i], p[i])
+		d := effGrad(g[i], p[i], wd, maximize)
 		if buf != nil {
 			b := d
-			if !t.first {
-				b = T(buf[i]*t.mom) + T(t.damp1*d)
+			if !first {
+				b = T(buf[i]*mom) + T(damp1*d)
 			}
 			buf[i] = b
-			if t.nesterov {
-				d += T(t.mom * b)
+			if nesterov {
+				d += T(mom * b)
 			} else {
 				d = b
 			}
 		}
-		p[i] += T(t.lr * d)
+		p[i] += T(lr * d)
 	}
 }
 
 func (t *optimTask[T]) adam(p, g, m, v, vmax []T) {
+	wd, b1, om1, b2, om2 := t.wd, t.b1, t.om1, t.b2, t.om2
+	eps, bc2, stepNeg, decay := t.eps, t.bc2, t.stepNeg, t.decay
+	maximize, decoupled := t.maximize, t.decoupled
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {
 		gi, pi := g[i], p[i]
-		if t.maximize {
+		if maximize {
 			gi = -gi
 		}
-		if t.decoupled {
-			pi *= t.decay
-		} else if t.wd != 0 {
-			gi += T(t.wd * pi)
+		if decoupled {
+			pi *= decay
+		} else if wd != 0 {
+			gi += T(wd * pi)
 		}
-		mi := T(m[i]*t.b1) + T(t.om1*gi)
-		vi := T(v[i]*t.b2) + T(T(t.om2*gi)*gi)
+		mi := T(m[i]*b1) + T(om1*gi)
+		vi := T(v[i]*b2) + T(T(om2*gi)*gi)
 		m[i], v[i] = mi, vi
 		if vmax != nil {
 			vi = max(vmax[i], vi)
 			vmax[i] = vi
 		}
-		denom := T(T(math.Sqrt(float64(vi)))/t.bc2) + t.eps
-		p[i] = pi + T(T(t.stepNeg*mi)/denom)
+		denom := T(T(math.Sqrt(float64(vi)))/bc2) + eps
+		p[i] = pi + T(T(stepNeg*mi)/denom)
 	}
 }
 
 func (t *optimTask[T]) rmsprop(p, g, sq, ga, buf []T) {
+	lr, alpha, omA, eps, wd, mom, maximize := t.lr, t.alpha, t.omA, t.eps, t.wd, t.mom, t.maximize
+	g, sq = g[:len(p)], sq[:len(p)]
 	for i := range p {
-		gi := t.grad(g[i], p[i])
-		s := T(sq[i]*t.alpha) + T(T(t.omA*gi)*gi)
+		gi := effGrad(g[i], p[i], wd, maximize)
+		s := T(sq[i]*alpha) + T(T(omA*gi)*gi)
 		sq[i] = s
 		var avg T
 		if ga != nil {
-			a := T(ga[i]*t.alpha) + T(t.omA*gi)
+			a := T(ga[i]*alpha) + T(omA*gi)
 			ga[i] = a
 			avg = T(math.Sqrt(float64(s + T(T(-a)*a))))
 		} else {
 			avg = T(math.Sqrt(float64(s)))
 		}
-		avg += t.eps
+		avg += eps
 		if buf != nil {
-			b := T(buf[i]*t.mom) + T(gi/avg)
+			b := T(buf[i]*mom) + T(gi/avg)
 			buf[i] = b
-			p[i] += T(t.lr * b)
+			p[i] += T(lr * b)
 		} else {
-			p[i] += T(T(t.lr*gi) / avg)
+			p[i] += T(T(lr*gi) / avg)
 		}
 	}
 }
 
 func (t *optimTask[T]) adagrad(p, g, sum []T) {
+	clrNeg, eps, wd, maximize := t.clrNeg, t.eps, t.wd, t.maximize
+	g, sum = g[:len(p)], sum[:len(p)]
 	for i := range p {
-		gi := t.grad(g[i], p[i])
+		gi := effGrad(g[i], p[i], wd, maximize)
 		s := sum[i] + T(gi*gi)
 		sum[i] = s
-		std := T(math.Sqrt(float64(s))) + t.eps
-		p[i] += T(T(t.clrNeg*gi) / std)
+		std := T(math.Sqrt(float64(s))) + eps
+		p[i] += T(T(clrNeg*gi) / std)
 	}
 }
 
