@@ -91,16 +91,15 @@ func vectorNorm(t *tensor.Tensor, p float64) *tensor.Tensor {
 	switch {
 	case math.IsInf(p, 1):
 		if t.Numel() == 0 {
-			return tensor.Scalar[float64](0).AsType(t.DType()).To(t.Device())
+			return tensor.Zeros(tensor.Shape{}, t.DType(), tensor.On(t.Device()))
 		}
 		return s.Own(t.Abs()).Max()
 	case p == 2:
-		return s.Own(s.Own(t.Square()).Sum()).ApplyInPlace(tensor.OpSqrt, 0, 0).Alias()
+		return s.Own(s.Own(t.Square()).Sum()).Sqrt()
 	case p == 1:
 		return s.Own(t.Abs()).Sum()
 	}
-	sum := s.Own(s.Own(s.Own(t.Abs()).PowScalar(p)).Sum())
-	return sum.PowScalar(1 / p)
+	return s.Own(s.Own(s.Own(t.Abs()).PowScalar(p)).Sum()).PowScalar(1 / p)
 }
 
 // scaleGrads multiplies every gradient by min(1, maxNorm/(total + 1e-6)), on the device.

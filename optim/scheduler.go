@@ -220,6 +220,7 @@ func strictJSON(data []byte, v any) error {
 // jfloat is a float64 that JSON carries exactly, infinities and NaN included (as strings).
 type jfloat float64
 
+// MarshalJSON writes the number exactly, or "inf", "-inf", "nan".
 func (f jfloat) MarshalJSON() ([]byte, error) {
 	v := float64(f)
 	switch {
@@ -233,6 +234,7 @@ func (f jfloat) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
 }
 
+// UnmarshalJSON reads what MarshalJSON writes.
 func (f *jfloat) UnmarshalJSON(b []byte) error {
 	switch string(b) {
 	case `"nan"`:

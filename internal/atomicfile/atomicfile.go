@@ -92,6 +92,7 @@ type failing struct {
 	err  error
 }
 
+// Write passes p on until the budget is spent, then fails.
 func (f *failing) Write(p []byte) (int, error) {
 	if int64(len(p)) <= f.left {
 		f.left -= int64(len(p))
