@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	bin "encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -24,12 +26,52 @@ type RNG struct {
 	mu     sync.Mutex
 	seed   uint64
 	offset uint64 // Philox blocks taken by tensor draws so far
+	pcg    *rand.PCG
 	r      *rand.Rand
 }
 
 // NewRNG returns a generator seeded with seed.
 func NewRNG(seed uint64) *RNG {
-	return &RNG{seed: seed, r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	pcg := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	return &RNG{seed: seed, pcg: pcg, r: rand.New(pcg)}
+}
+
+// rngMagic starts the encoding of an RNG's state, version 1.
+const rngMagic = "godl.RNG/1\n"
+
+// MarshalBinary returns the generator's state: its seed, the Philox blocks tensor draws have
+// taken, and the state of the host generator. A generator restored from it with
+// UnmarshalBinary draws the same numbers from then on, as training checkpoints need.
+func (g *RNG) MarshalBinary() ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	pcg, err := g.pcg.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("tensor: saving the RNG: %w", err)
+	}
+	b := append([]byte(rngMagic), make([]byte, 16)...)
+	bin.LittleEndian.PutUint64(b[len(rngMagic):], g.seed)
+	bin.LittleEndian.PutUint64(b[len(rngMagic)+8:], g.offset)
+	return append(b, pcg...), nil
+}
+
+// UnmarshalBinary restores a state MarshalBinary returned. It returns an error, and changes
+// nothing, when data is not such a state.
+func (g *RNG) UnmarshalBinary(data []byte) error {
+	n := len(rngMagic) + 16
+	if len(data) < n || string(data[:len(rngMagic)]) != rngMagic {
+		return fmt.Errorf("tensor: restoring an RNG: not a saved RNG state (%d bytes)", len(data))
+	}
+	pcg := new(rand.PCG)
+	if err := pcg.UnmarshalBinary(data[n:]); err != nil {
+		return fmt.Errorf("tensor: restoring an RNG: %w", err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.seed = bin.LittleEndian.Uint64(data[len(rngMagic):])
+	g.offset = bin.LittleEndian.Uint64(data[len(rngMagic)+8:])
+	g.pcg, g.r = pcg, rand.New(pcg)
+	return nil
 }
 
 // Float64 returns a uniform number in [0, 1).

@@ -379,3 +379,33 @@ func TestRNGDistributionsBlocks(t *testing.T) {
 	vwAssertPanic(t, "tensor.RNG.Normal: dtype int64 is not supported (needs float32 or float64)", func() { g.Normal(Shape{2}, 0, 1, Int64) })
 	vwAssertPanic(t, "tensor.RNG.Uniform: empty or infinite range [0, +Inf)", func() { g.Uniform(Shape{2}, 0, math.Inf(1)) })
 }
+
+// TestRNGMarshalBinary checks that a generator restored from a saved state draws what the
+// original draws after the save: tensor draws (Philox offset) and host draws (PCG state).
+func TestRNGMarshalBinary(t *testing.T) {
+	g := NewRNG(42)
+	g.Normal(Shape{5}, 0, 1)
+	g.IntN(10)
+	g.Bernoulli(Shape{7}, 0.5)
+	state, err := g.MarshalBinary()
+	require.NoError(t, err)
+	h := NewRNG(1)
+	h.Uniform(Shape{3}, 0, 1)
+	require.NoError(t, h.UnmarshalBinary(state))
+	assert.Equal(t, g.Normal(Shape{4, 3}, 0, 1).Float32s(), h.Normal(Shape{4, 3}, 0, 1).Float32s())
+	assert.Equal(t, g.IntN(1000), h.IntN(1000))
+	assert.Equal(t, g.Float64(), h.Float64())
+	assert.Equal(t, g.Permutation(20).Int64s(), h.Permutation(20).Int64s())
+	assert.Equal(t, g.Uniform(Shape{9}, -1, 1, Float64).Float64s(), h.Uniform(Shape{9}, -1, 1, Float64).Float64s())
+	again, err := h.MarshalBinary()
+	require.NoError(t, err)
+	g2, _ := g.MarshalBinary()
+	assert.Equal(t, g2, again)
+
+	for _, bad := range [][]byte{nil, []byte("godl.RNG/1\n"), append([]byte("godl.RNG/2\n"), state[11:]...), state[:len(state)-1]} {
+		err := h.UnmarshalBinary(bad)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "tensor: restoring an RNG: ")
+	}
+	assert.Equal(t, g.IntN(1000), h.IntN(1000), "unchanged by the failed restores")
+}

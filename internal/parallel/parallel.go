@@ -27,6 +27,9 @@ func SetThreads(n int) int {
 // Threads returns the number of goroutines one call of For may use.
 func Threads() int { return int(threads.Load()) }
 
+// jobs recycles the jobs of finished calls.
+var jobs = sync.Pool{New: func() any { return new(job) }}
+
 type job struct {
 	next   atomic.Int64
 	chunks int64
@@ -40,8 +43,7 @@ type job struct {
 func (j *job) run() {
 	defer func() {
 		if r := recover(); r != nil {
-			j.failed.CompareAndSwap(nil, &r)
-			j.next.Store(j.chunks) // hand out no more chunks
+			j.fail(r)
 		}
 	}()
 	for {
@@ -52,6 +54,13 @@ func (j *job) run() {
 		lo := int(c) * j.grain
 		j.body(lo, min(lo+j.grain, j.n))
 	}
+}
+
+// fail records the first panic of a chunk and hands out no more chunks. (A function of its
+// own, so that run's recovered value stays on the stack when nothing panics.)
+func (j *job) fail(r any) {
+	j.failed.CompareAndSwap(nil, &r)
+	j.next.Store(j.chunks)
 }
 
 func worker() {
@@ -95,7 +104,9 @@ func For(n, grain int, body func(lo, hi int)) {
 		return
 	}
 	ensureWorkers(helpers)
-	j := &job{chunks: int64(chunks), grain: grain, n: n, body: body}
+	j := jobs.Get().(*job)
+	j.next.Store(0)
+	j.chunks, j.grain, j.n, j.body = int64(chunks), grain, n, body
 	for range helpers {
 		j.wg.Add(1)
 		select {
@@ -106,7 +117,10 @@ func For(n, grain int, body func(lo, hi int)) {
 	}
 	j.run()
 	j.wg.Wait()
-	if r := j.failed.Load(); r != nil {
+	r := j.failed.Swap(nil)
+	j.body = nil
+	jobs.Put(j) // every helper is done with it: reuse it, so that a call allocates nothing
+	if r != nil {
 		panic(*r)
 	}
 }

@@ -17,7 +17,8 @@
 // the gathers and scatters (IndexSelect, Gather, ScatterAdd, IndexAdd) and Random. Everything
 // else (softmax, log-sum-exp, variance, concatenation, the LSTM cell) is composed from them in
 // package tensor or above. A backend may offer a fused kernel through an optional interface
-// (SoftmaxKernel); the composed form stays the reference and the test oracle. The rules for
+// (SoftmaxKernel, RNNCellKernel, OptimizerKernel); the composed form stays the reference and
+// the test oracle. The rules for
 // devices that queue work (Syncer, Transferer) are in the Device documentation.
 //
 // # Adding an operation
