@@ -27,6 +27,25 @@
 // identity. Evaluation of one model may then run in many goroutines at once, while another
 // goroutine trains another model.
 //
+// # Losses
+//
+// The losses are functions, as in torch.nn.functional: CrossEntropyLoss, NLLLoss, MSELoss,
+// L1Loss, SmoothL1Loss, BCEWithLogitsLoss and KLDivLoss, named after PyTorch's loss modules
+// and computing what they compute. Each takes the input and the target as values and an
+// options struct whose zero value holds PyTorch's defaults (the mean reduction, ignore index
+// -100, beta 1, ...), so a literal names only what differs:
+//
+//	loss := nn.CrossEntropyLoss(logits, autograd.Const(labels), nn.CrossEntropyOptions{LabelSmoothing: 0.1})
+//
+// Labels (Int64 class indices) are wrapped with autograd.Const; a float target may be a value
+// that requires a gradient (a teacher's outputs), and receives one. Class weights and other
+// constants are tensors in the options. Shapes must match exactly where torch would only
+// warn and broadcast. A loss records no graph when its input or its target is in no-grad
+// mode, and nothing in it reads values back from the device: a class index out of range is
+// found by the device's gather, at the next synchronizing call on a device that queues its
+// work. There are no loss modules: a loss holds no parameters, and its weights are the
+// caller's tensors.
+//
 // # Sequences and attention
 //
 // Layers over sequences take PyTorch's layouts: [L, B, E] by default and [B, L, E] with the
