@@ -46,6 +46,20 @@
 // work. There are no loss modules: a loss holds no parameters, and its weights are the
 // caller's tensors.
 //
+// # Sequences and attention
+//
+// Layers over sequences take PyTorch's layouts: [L, B, E] by default and [B, L, E] with the
+// BatchFirst option (MultiheadAttention, the Transformer layers, the position encodings),
+// [B, C, L] for Conv1d and the 1-D pools. Which keys a query may attend to is said by Masks:
+// a key padding mask, a boolean attention mask, an additive bias (which may be learned) and a
+// causal flag, combined; the masks are tensors of any dtype where nonzero means "masked", so
+// the 0/1 masks of comparisons and PyTorch's 0/-inf float masks both work. MaxPoolTime and
+// MeanPoolTime reduce a padded batch over time counting only each sequence's length.
+//
+// Masks and lengths stay on the device: no layer reads values back to the host on the
+// training path, except EmbeddingBag's offsets, which describe the layout of the batch (not
+// its data) and are read once per call to lay the bags out.
+//
 // # Errors
 //
 // Caller bugs (shapes that do not fit, a nil input, ids that are not Int64) panic with a

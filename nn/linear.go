@@ -66,7 +66,8 @@ func (l *Linear) Forward(x *autograd.Value) *autograd.Value {
 	if x.NDim() == 0 || x.Size(-1) != l.In {
 		panicf("nn.Linear", "input of shape %v does not end in %d features", x.Shape(), l.In)
 	}
-	y := autograd.MatMul(x, l.Weight.T())
+	// From a no-grad input, even the transposed view of the weight is taken without a record.
+	y := autograd.MatMul(x, inMode(x, l.Weight).T())
 	if l.Bias != nil {
 		y = y.Add(l.Bias)
 	}
