@@ -35,10 +35,20 @@ const (
 	gemmMinTiles   = 8       // cut C into at least this many tiles when the work allows
 )
 
+// gemmInPlaceBRows is the most rows a tile may have for the packed path to read a row-major
+// B in place: packing B pays for itself only when its panels serve many rows of A, and the
+// long strides of a large B read in place conflict in the L1 cache and the TLB.
+var gemmInPlaceBRows = 128
+
 // gemmWantTiles is how many tiles a batch is cut into when the work allows: enough for every
 // thread. Tiles never split the sum over k, so the tiling does not change a single bit of the
 // result, and may follow the thread count.
-func gemmWantTiles() int { return max(gemmMinTiles, 2*parallel.Threads()) }
+func gemmWantTiles() int {
+	if t := parallel.Threads(); t > 1 {
+		return max(gemmMinTiles, 2*t)
+	}
+	return 1 // one thread: large tiles pack each operand block once
+}
 
 type gemmKind uint8
 
@@ -75,8 +85,9 @@ type gemmPlan struct {
 	kind           gemmKind
 	tm, tn         int // tile size; the last tile in each direction may be smaller
 	tilesM, tilesN int
-	kc             int // k block of the packed path
-	bufLen         int // scratch elements a task needs
+	kc             int  // k block of the packed path
+	inPlaceB       bool // the packed path reads full panels of a row-major B in place
+	bufLen         int  // scratch elements a task needs
 }
 
 func (pl *gemmPlan) tiles() int { return pl.tilesM * pl.tilesN }
@@ -189,6 +200,7 @@ func gemmBatch[T device.Element](kern *gemmKernel[T], op gemmOp[T], offs matOffs
 	}
 	if kind == gemmPacked {
 		j.pl = planGemm(kind, nb, op.m, op.n, op.k, kern.mr, kern.nr, kern.kc, kern.mc, kern.nc)
+		j.pl.inPlaceB = op.bcs == 1 && j.pl.tm <= gemmInPlaceBRows
 	} else {
 		j.pl = planGemm(kind, nb, j.op.m, j.op.n, j.op.k, 1, 1, 1, 1, 1)
 	}
@@ -258,7 +270,11 @@ func putScratch[T device.Element](s *[]T) {
 	scratchPools[T]()[bits.Len(uint(len(*s)-1))].Put(s)
 }
 
-// packedTile computes tile t of op.C with the micro-kernel, from packed panels of A and B.
+// packedTile computes tile t of op.C with the micro-kernel. A is packed into panels of mr
+// rows, except when it is column-major (ars == 1): its columns then have the panels' form
+// and are read in place (the kernel reads only the rows it computes, so partial panels too). B is read in place when its rows are contiguous and the
+// plan says so (small products, where packing would cost more than it saves), and packed
+// into panels of nr columns otherwise; partial panels are always packed, padded with zeros.
 func (op *gemmOp[T]) packedTile(kern *gemmKernel[T], pl *gemmPlan, buf []T, ao, bo, co, t int) {
 	mr, nr := kern.mr, kern.nr
 	i0, j0 := t/pl.tilesN*pl.tm, t%pl.tilesN*pl.tn
@@ -268,20 +284,36 @@ func (op *gemmOp[T]) packedTile(kern *gemmKernel[T], pl *gemmPlan, buf []T, ao, 
 	bp := buf[prows*pl.kc : prows*pl.kc+pl.kc*pcols]
 	tmp := buf[prows*pl.kc+pl.kc*pcols:][:mr*nr]
 	c, crs, ccs := op.c, op.crs, op.ccs
+	inA := op.ars == 1
+	inB := pl.inPlaceB && op.bcs == 1
+	fullB := 0 // columns of B read in place
+	if inB {
+		fullB = cols / nr * nr
+	}
 	for pc := 0; pc < op.k; pc += pl.kc {
 		kc := min(pl.kc, op.k-pc)
-		packA(ap, op.a, ao+i0*op.ars+pc*op.acs, op.ars, op.acs, rows, kc, mr)
-		packB(bp, op.b, bo+pc*op.brs+j0*op.bcs, op.brs, op.bcs, kc, cols, nr)
+		if !inA {
+			packA(ap, op.a, ao+i0*op.ars+pc*op.acs, op.ars, op.acs, rows, kc, mr)
+		}
+		if fullB < cols {
+			packB(bp[fullB*kc:], op.b, bo+pc*op.brs+(j0+fullB)*op.bcs, op.brs, op.bcs, kc, cols-fullB, nr)
+		}
 		load := pc > 0
 		for jr := 0; jr < cols; jr += nr {
-			bpan := bp[jr*kc : (jr+nr)*kc]
+			bpan, ldb := bp[jr*kc:(jr+nr)*kc], nr
+			if jr < fullB {
+				bpan, ldb = op.b[bo+pc*op.brs+j0+jr:], op.brs
+			}
 			w := min(nr, cols-jr)
 			for ir := 0; ir < rows; ir += mr {
-				apan := ap[ir*kc : (ir+mr)*kc]
+				apan, lda := ap[ir*kc:(ir+mr)*kc], mr
+				if inA {
+					apan, lda = op.a[ao+i0+ir+pc*op.acs:], op.acs
+				}
 				h := min(mr, rows-ir)
 				cij := co + (i0+ir)*crs + (j0+jr)*ccs
-				if ccs == 1 && h == mr && w == nr {
-					kern.fn(kc, apan, bpan, c[cij:], crs, load)
+				if ccs == 1 && w == nr {
+					kern.fn(h, kc, apan, lda, bpan, ldb, c[cij:], crs, load)
 					continue
 				}
 				// An edge block, or C with strided columns: go through tmp.
@@ -292,7 +324,7 @@ func (op *gemmOp[T]) packedTile(kern *gemmKernel[T], pl *gemmPlan, buf []T, ao, 
 						}
 					}
 				}
-				kern.fn(kc, apan, bpan, tmp, nr, load)
+				kern.fn(h, kc, apan, lda, bpan, ldb, tmp, nr, load)
 				for i := range h {
 					for j := range w {
 						c[cij+i*crs+j*ccs] = tmp[i*nr+j]
@@ -311,15 +343,25 @@ func packA[T device.Element](dst, a []T, ao, ars, acs, rows, kc, mr int) {
 		h := min(mr, rows-q)
 		base := ao + q*ars
 		switch {
-		case acs == 1 && h == 4 && mr == 4:
-			s0 := a[base : base+kc]
-			s1 := a[base+ars : base+ars+kc]
-			s2 := a[base+2*ars : base+2*ars+kc]
-			s3 := a[base+3*ars : base+3*ars+kc]
-			s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)] // lets the compiler drop bounds checks
-			for p := range s0 {
-				dd := (*[4]T)(d[4*p : 4*p+4])
-				dd[0], dd[1], dd[2], dd[3] = s0[p], s1[p], s2[p], s3[p]
+		case acs == 1 && h == mr:
+			// Row-major A: a transposition, four rows at a time.
+			i := 0
+			for ; i+4 <= mr; i += 4 {
+				s0 := a[base+i*ars : base+i*ars+kc]
+				s1 := a[base+(i+1)*ars : base+(i+1)*ars+kc]
+				s2 := a[base+(i+2)*ars : base+(i+2)*ars+kc]
+				s3 := a[base+(i+3)*ars : base+(i+3)*ars+kc]
+				s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)] // lets the compiler drop bounds checks
+				for p := range s0 {
+					dd := (*[4]T)(d[p*mr+i : p*mr+i+4])
+					dd[0], dd[1], dd[2], dd[3] = s0[p], s1[p], s2[p], s3[p]
+				}
+			}
+			for ; i < mr; i++ {
+				s := a[base+i*ars : base+i*ars+kc]
+				for p, v := range s {
+					d[p*mr+i] = v
+				}
 			}
 		case acs == 1:
 			for i := range h {
@@ -357,12 +399,9 @@ func packB[T device.Element](dst, b []T, bo, brs, bcs, kc, cols, nr int) {
 		w := min(nr, cols-q)
 		base := bo + q*bcs
 		switch {
-		case bcs == 1 && w == 2 && nr == 2:
+		case bcs == 1 && w == nr:
 			for p := range kc {
-				o := base + p*brs
-				s := b[o : o+2]
-				dd := (*[2]T)(d[2*p : 2*p+2])
-				dd[0], dd[1] = s[0], s[1]
+				copy(d[p*nr:p*nr+nr], b[base+p*brs:base+p*brs+nr])
 			}
 		case brs == 1:
 			for j := range w {
