@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/cpu/internal/asm"
 	"github.com/godl/godl/tensor/device"
 	"github.com/godl/godl/tensor/internal/shapes"
 )
@@ -343,6 +344,7 @@ func packA[T device.Element](dst, a []T, ao, ars, acs, rows, kc, mr int) {
 		h := min(mr, rows-q)
 		base := ao + q*ars
 		switch {
+		case acs == 1 && h == mr && packRowsF32(d, a, base, ars, mr, kc):
 		case acs == 1 && h == mr:
 			// Row-major A: a transposition, four rows at a time.
 			i := 0
@@ -403,8 +405,22 @@ func packB[T device.Element](dst, b []T, bo, brs, bcs, kc, cols, nr int) {
 			for p := range kc {
 				copy(d[p*nr:p*nr+nr], b[base+p*brs:base+p*brs+nr])
 			}
+		case brs == 1 && w == nr && packRowsF32(d, b, base, bcs, nr, kc):
 		case brs == 1:
-			for j := range w {
+			// Column-major B (a transposed operand): a transposition, four columns at a time.
+			j := 0
+			for ; j+4 <= w; j += 4 {
+				s0 := b[base+j*bcs : base+j*bcs+kc]
+				s1 := b[base+(j+1)*bcs : base+(j+1)*bcs+kc]
+				s2 := b[base+(j+2)*bcs : base+(j+2)*bcs+kc]
+				s3 := b[base+(j+3)*bcs : base+(j+3)*bcs+kc]
+				s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
+				for p := range s0 {
+					dd := (*[4]T)(d[p*nr+j : p*nr+j+4])
+					dd[0], dd[1], dd[2], dd[3] = s0[p], s1[p], s2[p], s3[p]
+				}
+			}
+			for ; j < w; j++ {
 				s := b[base+j*bcs : base+j*bcs+kc]
 				for p, v := range s {
 					d[p*nr+j] = v
@@ -544,4 +560,28 @@ func (op *gemmOp[T]) directTile(pl *gemmPlan, ao, bo, co, t int) {
 			c[ci+j*ccs] = s
 		}
 	}
+}
+
+// packRowsF32 packs the transposition of rows rows of src, lds apart from base, kc elements
+// each, into dst: dst[p*rows+i] = src[base+i*lds+p], by 8×8 blocks in assembly. It reports
+// false, doing nothing, for other element types and for blocks narrower than 8.
+func packRowsF32[T device.Element](dst, src []T, base, lds, rows, kc int) bool {
+	d, ok := any(dst).([]float32)
+	if !ok || rows < 8 || kc < 8 {
+		return false
+	}
+	s := any(src).([]float32)
+	p := 0
+	for ; p+8 <= kc; p += 8 {
+		for i := 0; i < rows; i += 8 {
+			i = min(i, rows-8) // a last partial group overlaps the one before: same values
+			asm.Transpose8x8F32(d[p*rows+i:], rows, s[base+i*lds+p:], lds)
+		}
+	}
+	for ; p < kc; p++ {
+		for i := range rows {
+			d[p*rows+i] = s[base+i*lds+p]
+		}
+	}
+	return true
 }

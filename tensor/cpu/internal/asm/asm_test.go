@@ -229,3 +229,31 @@ func TestGemmKernelsPanicOnShortSlices(t *testing.T) {
 	assert.Panics(t, func() { k.Fn(k.MR+1, 4, a, k.MR, b, k.NR, c, k.NR, false) })
 	assert.Panics(t, func() { k.Fn(0, 4, a, k.MR, b, k.NR, c, k.NR, false) })
 }
+
+func TestTranspose8x8F32(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for range 50 {
+		ldd, lds := 8+r.IntN(20), 8+r.IntN(20)
+		offD, offS := r.IntN(9), r.IntN(9)
+		_, src := guarded(7*lds+8, offS, func(int) float32 { return float32(r.NormFloat64()) })
+		for _, l := range []Level{Generic, AVX2} {
+			all, dst := guarded(7*ldd+8, offD, func(int) float32 { return float32(math.NaN()) })
+			if !atLevel(l, func() { Transpose8x8F32(dst, ldd, src, lds) }) {
+				continue
+			}
+			for rr := range 8 {
+				for c := range 8 {
+					require.Equal(t, src[rr*lds+c], dst[c*ldd+rr], "%s (%d,%d)", l, rr, c)
+				}
+			}
+			// Everything else is still NaN.
+			n := 0
+			for _, v := range all {
+				if v == v {
+					n++
+				}
+			}
+			require.Equal(t, 64, n, "%s: elements written outside the block", l)
+		}
+	}
+}

@@ -38,3 +38,11 @@ func gemm6x8F64Asm(rows, kc int, a []float64, lda int, b []float64, ldb int, c [
 	gemmRows6x8F64AVX2[rows-1](kc, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, load)
 	return true
 }
+
+func transpose8x8F32Asm(dst []float32, ldd int, src []float32, lds int) bool {
+	if best < AVX2 {
+		return false
+	}
+	transpose8x8F32AVX2(unsafe.SliceData(dst), ldd, unsafe.SliceData(src), lds)
+	return true
+}

@@ -112,6 +112,9 @@ func gemm5x8F64AVX2(kc int, a *float64, lda int, b *float64, ldb int, c *float64
 //go:noescape
 func gemm6x8F64AVX2(kc int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, load bool)
 
+//go:noescape
+func transpose8x8F32AVX2(dst *float32, ldd int, src *float32, lds int)
+
 // gemmRows12x32F32AVX512 runs the first rows rows of the 12×32 kernel: entry rows-1.
 var gemmRows12x32F32AVX512 = [12]func(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, load bool){
 	gemm1x32F32AVX512,

@@ -120,7 +120,51 @@ func gemmFile() *asmFile {
 			gemmKernel(f, kr)
 		}
 	}
+	transpose8x8(f)
 	return f
+}
+
+// transpose8x8 writes func transpose8x8F32AVX2(dst *float32, ldd int, src *float32, lds int):
+// dst[c*ldd+r] = src[r*lds+c] for r, c < 8, the packers' transposition, in AVX2 (which every
+// AVX-512 CPU has too).
+func transpose8x8(f *asmFile) {
+	f.raw("\n// func transpose8x8F32AVX2(dst *float32, ldd int, src *float32, lds int)\nTEXT ·transpose8x8F32AVX2(SB), NOSPLIT, $0-32\n")
+	f.op("MOVQ dst+0(FP), DI")
+	f.op("MOVQ ldd+8(FP), R8")
+	f.op("MOVQ src+16(FP), SI")
+	f.op("MOVQ lds+24(FP), R9")
+	f.op("SHLQ $2, R8")
+	f.op("SHLQ $2, R9")
+	y := avx2.r
+	for i := range 8 {
+		f.op("VMOVUPS (SI), %s", y(i))
+		if i < 7 {
+			f.op("ADDQ R9, SI")
+		}
+	}
+	for i := 0; i < 8; i += 2 { // t = unpack(r_i, r_i+1): Y8+i, Y9+i
+		f.op("VUNPCKLPS %s, %s, %s", y(i+1), y(i), y(8+i))
+		f.op("VUNPCKHPS %s, %s, %s", y(i+1), y(i), y(9+i))
+	}
+	for _, g := range []int{0, 4} { // s = shuffle(t): Y0..Y7
+		t0, t1, t2, t3 := y(8+g), y(9+g), y(10+g), y(11+g)
+		f.op("VSHUFPS $0x44, %s, %s, %s", t2, t0, y(g))
+		f.op("VSHUFPS $0xee, %s, %s, %s", t2, t0, y(g+1))
+		f.op("VSHUFPS $0x44, %s, %s, %s", t3, t1, y(g+2))
+		f.op("VSHUFPS $0xee, %s, %s, %s", t3, t1, y(g+3))
+	}
+	for i := range 4 { // rows i and i+4 of the result: the 128-bit halves of s_i and s_i+4
+		f.op("VPERM2F128 $0x20, %s, %s, %s", y(i+4), y(i), y(8+i))
+		f.op("VPERM2F128 $0x31, %s, %s, %s", y(i+4), y(i), y(12+i))
+	}
+	for i := range 8 {
+		f.op("VMOVUPS %s, (DI)", y(8+i))
+		if i < 7 {
+			f.op("ADDQ R8, DI")
+		}
+	}
+	f.op("VZEROUPPER")
+	f.op("RET")
 }
 
 // gemmStubs writes the Go declarations of the kernels and the tables that pick one by rows.
@@ -135,6 +179,7 @@ func gemmStubs() []byte {
 			fmt.Fprintf(&b, "\n//go:noescape\nfunc %s(kc int, a *%s, lda int, b *%s, ldb int, c *%s, ldc int, load bool)\n", kr.name(), t, t, t)
 		}
 	}
+	b.WriteString("\n//go:noescape\nfunc transpose8x8F32AVX2(dst *float32, ldd int, src *float32, lds int)\n")
 	for _, k := range gemmKernels {
 		t := goType(k.e)
 		fmt.Fprintf(&b, "\n// %s runs the first rows rows of the %d×%d kernel: entry rows-1.\n", k.table(), k.mr, k.nr())
