@@ -327,6 +327,26 @@ func tanhF32Asm(dst, x []float32) bool {
 }
 
 //go:noescape
+func logF32AVX2(dst, x *float32, n int)
+
+//go:noescape
+func logF32AVX512(dst, x *float32, n int)
+
+// logF32Asm runs the assembly kernel when the CPU has one and reports whether it did.
+func logF32Asm(dst, x []float32) bool {
+	switch {
+	case len(dst) == 0:
+	case best >= AVX512:
+		logF32AVX512(unsafe.SliceData(dst), unsafe.SliceData(x), len(dst))
+	case best >= AVX2:
+		logF32AVX2(unsafe.SliceData(dst), unsafe.SliceData(x), len(dst))
+	default:
+		return false
+	}
+	return true
+}
+
+//go:noescape
 func sumF32AVX2(x *float32, n int, lanes *[32]float64)
 
 //go:noescape

@@ -20,3 +20,4 @@ func expF32Asm([]float32, []float32) bool                 { return false }
 func expSubF32Asm([]float32, []float32, float32) bool     { return false }
 func sigmoidF32Asm([]float32, []float32) bool             { return false }
 func tanhF32Asm([]float32, []float32) bool                { return false }
+func logF32Asm([]float32, []float32) bool                 { return false }

@@ -46,6 +46,7 @@ var vecKernels = []vecKernel{
 	{"ExpSub", func(d, x, _ []float32, c float32) { ExpSubF32(d, x, c) }},
 	{"Sigmoid", func(d, x, _ []float32, _ float32) { SigmoidF32(d, x) }},
 	{"Tanh", func(d, x, _ []float32, _ float32) { TanhF32(d, x) }},
+	{"Log", func(d, x, _ []float32, _ float32) { LogF32(d, x) }},
 	{"Sum", func(d, x, _ []float32, _ float32) { d[0] = float32(SumF32(x[:len(x)-1])) }},
 	{"Max", func(d, x, _ []float32, _ float32) { d[0] = MaxF32(x[:len(x)-1]) }},
 }
@@ -193,6 +194,21 @@ func TestTanhF32Accuracy(t *testing.T) {
 	worst, at := maxUlp(xs, TanhF32, math.Tanh)
 	t.Logf("tanh: max error %d ulp at %v", worst, at)
 	assert.LessOrEqual(t, worst, int64(1), "at %v", at)
+}
+
+func TestLogF32Accuracy(t *testing.T) {
+	r := rand.New(rand.NewPCG(27, 28))
+	xs := accuracyInputs(r, accuracyCount(), 0, math.MaxFloat32)
+	for i := range 200_000 { // near 1, where ln x is small
+		xs = append(xs, 1+float32(i-100_000)*0x1p-20)
+	}
+	worst, at := maxUlp(xs, LogF32, math.Log)
+	t.Logf("log: max error %d ulp at %v", worst, at)
+	assert.LessOrEqual(t, worst, int64(1), "at %v", at)
+	d := make([]float32, 4)
+	LogF32(d, []float32{-1, float32(math.Copysign(0, -1)), float32(math.Inf(1)), 1})
+	assert.True(t, d[0] != d[0], "ln(-1) is NaN")
+	assert.Equal(t, []float32{float32(math.Inf(-1)), float32(math.Inf(1)), 0}, d[1:])
 }
 
 func TestReLUKeepsSignedZeroAndNaN(t *testing.T) {

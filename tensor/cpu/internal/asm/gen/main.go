@@ -450,6 +450,78 @@ var mapKernels = []mapSpec{
 	}},
 	{name: "sigmoidF32", args: "x", consts: expConsts, body: sigmoidBody},
 	{name: "tanhF32", args: "x", consts: tanhConsts, body: tanhBody},
+	{name: "logF32", args: "x", consts: logConsts, body: logBody},
+}
+
+// blend sets dst = (s1 pred s2) ? a : b, with pred a VCMPPS predicate; s1 must be a register.
+func (c *vctx) blend(pred int, s1, s2, a, b, dst string) {
+	if c.v.reg == "Z" {
+		c.f.op("VCMPPS $%d, %s, %s, K2", pred, s2, s1)
+		c.f.op("VBLENDMPS %s, %s, K2, %s", a, b, dst)
+		return
+	}
+	m := c.r(9)
+	c.f.op("VCMPPS $%d, %s, %s, %s", pred, s2, s1, m)
+	c.f.op("VBLENDVPS %s, %s, %s, %s", m, a, b, dst)
+}
+
+// The VCMPPS predicates used.
+const (
+	cmpEQ  = 0 // ordered, equal
+	cmpLT  = 1 // ordered, less
+	cmpNGE = 9 // unordered, or not greater or equal
+	cmpGT  = 14
+)
+
+func logConsts() []uint32 {
+	k := []uint32{f32bits(0x1p23), f32bits(0x1p-126), f32bits(-23), 0, f32bits(127), 0x007fffff, 0x3f800000,
+		f32bits(sqrt2), f32bits(0.5), f32bits(1)}
+	for _, l := range logP {
+		k = append(k, f32bits(l))
+	}
+	return append(k, f32bits(ln2Lo), f32bits(-0.5), f32bits(ln2Hi), 0x7f800000, 0xff800000, 0x7fc00000)
+}
+
+// logBody computes V0 = ln(V0), using V1..V9: the steps of logF32Go.
+func logBody(c *vctx) {
+	f, r := c.f, c.r
+	x := r(0)
+	f.op("VMULPS %s, %s, %s", c.k(0), x, r(1)) // x·2²³, for denormals
+	f.op("VMOVAPS %s, %s", c.k(1), r(3))
+	c.blend(cmpLT, x, r(3), r(1), x, r(2)) // xs
+	f.op("VMOVAPS %s, %s", c.k(2), r(1))
+	f.op("VMOVAPS %s, %s", c.k(3), r(4))
+	c.blend(cmpLT, x, r(3), r(1), r(4), r(3)) // eadj
+	f.op("VPSRLD $23, %s, %s", r(2), r(4))
+	f.op("VCVTDQ2PS %s, %s", r(4), r(4))
+	f.op("VSUBPS %s, %s, %s", c.k(4), r(4), r(4))
+	f.op("VADDPS %s, %s, %s", r(3), r(4), r(4)) // e
+	f.op("VANDPS %s, %s, %s", c.k(5), r(2), r(5))
+	f.op("VORPS %s, %s, %s", c.k(6), r(5), r(5)) // m in [1, 2)
+	f.op("VMULPS %s, %s, %s", c.k(8), r(5), r(6))
+	f.op("VADDPS %s, %s, %s", c.k(9), r(4), r(7))
+	f.op("VMOVAPS %s, %s", c.k(7), r(8))
+	c.blend(cmpGT, r(5), r(8), r(7), r(4), r(4)) // e+1 where m > √2
+	c.blend(cmpGT, r(5), r(8), r(6), r(5), r(5)) // m/2 there
+	f.op("VSUBPS %s, %s, %s", c.k(9), r(5), r(5)) // f = m - 1
+	f.op("VMULPS %s, %s, %s", r(5), r(5), r(6))   // z = f²
+	f.op("VMOVAPS %s, %s", c.k(10), r(7))
+	for i := 11; i < 10+len(logP); i++ {
+		f.op("VFMADD213PS %s, %s, %s", c.k(i), r(5), r(7))
+	}
+	f.op("VMULPS %s, %s, %s", r(5), r(7), r(7))
+	f.op("VMULPS %s, %s, %s", r(6), r(7), r(7))
+	f.op("VFMADD231PS %s, %s, %s", c.k(19), r(4), r(7)) // y += e·ln2Lo
+	f.op("VFMADD231PS %s, %s, %s", c.k(20), r(6), r(7)) // y -= z/2
+	f.op("VADDPS %s, %s, %s", r(7), r(5), r(8))         // f + y
+	f.op("VFMADD231PS %s, %s, %s", c.k(21), r(4), r(8)) // + e·ln2Hi
+	f.op("VMOVAPS %s, %s", c.k(22), r(1))
+	c.blend(cmpEQ, x, r(1), r(1), r(8), r(8)) // ln(+Inf) = +Inf
+	f.op("VMOVAPS %s, %s", c.k(3), r(2))
+	f.op("VMOVAPS %s, %s", c.k(23), r(1))
+	c.blend(cmpEQ, x, r(2), r(1), r(8), r(8)) // ln(±0) = -Inf
+	f.op("VMOVAPS %s, %s", c.k(24), r(1))
+	c.blend(cmpNGE, x, r(2), r(1), r(8), r(0)) // x < 0 or NaN: NaN
 }
 
 // The constants of exp by index, the same as in expF32Go (vec.go).
@@ -745,6 +817,9 @@ const (
 	expP4     = float32(1.6666665459e-1)
 	expP5     = float32(5.0000001201e-1)
 	tanhSmall = float32(0.55)
+	sqrt2     = float32(1.41421356237309505)
 )
+
+var logP = []float32{7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1}
 
 var tanhQ = []float32{6404582.0 / 10854718875, -929569.0 / 638512875, 21844.0 / 6081075, -1382.0 / 155925, 62.0 / 2835, -17.0 / 315, 2.0 / 15, -1.0 / 3}
