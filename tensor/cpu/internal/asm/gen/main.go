@@ -501,8 +501,8 @@ func logBody(c *vctx) {
 	f.op("VMULPS %s, %s, %s", c.k(8), r(5), r(6))
 	f.op("VADDPS %s, %s, %s", c.k(9), r(4), r(7))
 	f.op("VMOVAPS %s, %s", c.k(7), r(8))
-	c.blend(cmpGT, r(5), r(8), r(7), r(4), r(4)) // e+1 where m > √2
-	c.blend(cmpGT, r(5), r(8), r(6), r(5), r(5)) // m/2 there
+	c.blend(cmpGT, r(5), r(8), r(7), r(4), r(4))  // e+1 where m > √2
+	c.blend(cmpGT, r(5), r(8), r(6), r(5), r(5))  // m/2 there
 	f.op("VSUBPS %s, %s, %s", c.k(9), r(5), r(5)) // f = m - 1
 	f.op("VMULPS %s, %s, %s", r(5), r(5), r(6))   // z = f²
 	f.op("VMOVAPS %s, %s", c.k(10), r(7))
