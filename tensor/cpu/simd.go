@@ -10,7 +10,7 @@ import (
 // The vector kernels of package internal/asm, where a float32 operation meets contiguous runs.
 // Each function reports whether it handled the run; the generic loops take the rest. Float32
 // stays float32: the transcendental kernels approximate in float32 within the errors their
-// documentation gives (exp, log and tanh 1 ulp, sigmoid 2), instead of a float64 round trip.
+// documentation gives (exp, log and tanh 1 ulp, sigmoid 2, GELU 7), instead of a float64 round trip.
 
 // unaryF32 computes dst = op(src) for one contiguous run.
 func unaryF32(op device.UnaryOp, dst, src []float32, a float64) bool {
@@ -23,6 +23,8 @@ func unaryF32(op device.UnaryOp, dst, src []float32, a float64) bool {
 		asm.TanhF32(dst, src)
 	case device.OpLog:
 		asm.LogF32(dst, src)
+	case device.OpGELU:
+		asm.GELUF32(dst, src)
 	case device.OpSigmoid:
 		asm.SigmoidF32(dst, src)
 	case device.OpReLU:

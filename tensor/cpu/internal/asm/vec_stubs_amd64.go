@@ -347,6 +347,26 @@ func logF32Asm(dst, x []float32) bool {
 }
 
 //go:noescape
+func geluF32AVX2(dst, x *float32, n int)
+
+//go:noescape
+func geluF32AVX512(dst, x *float32, n int)
+
+// geluF32Asm runs the assembly kernel when the CPU has one and reports whether it did.
+func geluF32Asm(dst, x []float32) bool {
+	switch {
+	case len(dst) == 0:
+	case best >= AVX512:
+		geluF32AVX512(unsafe.SliceData(dst), unsafe.SliceData(x), len(dst))
+	case best >= AVX2:
+		geluF32AVX2(unsafe.SliceData(dst), unsafe.SliceData(x), len(dst))
+	default:
+		return false
+	}
+	return true
+}
+
+//go:noescape
 func sumF32AVX2(x *float32, n int, lanes *[32]float64)
 
 //go:noescape

@@ -21,3 +21,4 @@ func expSubF32Asm([]float32, []float32, float32) bool     { return false }
 func sigmoidF32Asm([]float32, []float32) bool             { return false }
 func tanhF32Asm([]float32, []float32) bool                { return false }
 func logF32Asm([]float32, []float32) bool                 { return false }
+func geluF32Asm([]float32, []float32) bool                { return false }

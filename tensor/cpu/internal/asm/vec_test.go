@@ -47,6 +47,7 @@ var vecKernels = []vecKernel{
 	{"Sigmoid", func(d, x, _ []float32, _ float32) { SigmoidF32(d, x) }},
 	{"Tanh", func(d, x, _ []float32, _ float32) { TanhF32(d, x) }},
 	{"Log", func(d, x, _ []float32, _ float32) { LogF32(d, x) }},
+	{"GELU", func(d, x, _ []float32, _ float32) { GELUF32(d, x) }},
 	{"Sum", func(d, x, _ []float32, _ float32) { d[0] = float32(SumF32(x[:len(x)-1])) }},
 	{"Max", func(d, x, _ []float32, _ float32) { d[0] = MaxF32(x[:len(x)-1]) }},
 }
@@ -209,6 +210,36 @@ func TestLogF32Accuracy(t *testing.T) {
 	LogF32(d, []float32{-1, float32(math.Copysign(0, -1)), float32(math.Inf(1)), 1})
 	assert.True(t, d[0] != d[0], "ln(-1) is NaN")
 	assert.Equal(t, []float32{float32(math.Inf(-1)), float32(math.Inf(1)), 0}, d[1:])
+}
+
+func TestGELUF32Accuracy(t *testing.T) {
+	xs := accuracyInputs(rand.New(rand.NewPCG(29, 30)), accuracyCount(), -20, 20)
+	gelu := func(x float64) float64 { return 0.5 * x * math.Erfc(-x/math.Sqrt2) }
+	got := make([]float32, len(xs))
+	GELUF32(got, xs)
+	var worstPos, worstNeg int64
+	var worstAbs float64
+	for i, x := range xs {
+		want := float32(gelu(float64(x)))
+		d := ulpDiff(got[i], want)
+		if x != x || math.IsInf(float64(x), 0) {
+			continue
+		}
+		if x >= 0 {
+			worstPos = max(worstPos, d)
+		} else if x > -3 {
+			worstNeg = max(worstNeg, d)
+		}
+		worstAbs = max(worstAbs, math.Abs(float64(got[i])-gelu(float64(x)))/max(1, math.Abs(float64(x))))
+	}
+	t.Logf("gelu: max error %d ulp for x ≥ 0, %d ulp for -3 < x < 0, absolute %.3g·max(1, |x|) everywhere", worstPos, worstNeg, worstAbs)
+	assert.LessOrEqual(t, worstPos, int64(6))
+	assert.LessOrEqual(t, worstNeg, int64(7))
+	assert.LessOrEqual(t, worstAbs, 2e-7)
+	d := make([]float32, 3)
+	GELUF32(d, []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())})
+	assert.Equal(t, float32(math.Inf(1)), d[0])
+	assert.True(t, d[1] != d[1] && d[2] != d[2])
 }
 
 func TestReLUKeepsSignedZeroAndNaN(t *testing.T) {

@@ -451,6 +451,55 @@ var mapKernels = []mapSpec{
 	{name: "sigmoidF32", args: "x", consts: expConsts, body: sigmoidBody},
 	{name: "tanhF32", args: "x", consts: tanhConsts, body: tanhBody},
 	{name: "logF32", args: "x", consts: logConsts, body: logBody},
+	{name: "geluF32", args: "x", consts: geluConsts, body: geluBody},
+}
+
+func geluConsts() []uint32 {
+	k := append(expConsts(), f32bits(geluW), f32bits(0.5), f32bits(-0.5), 0x7f800000, f32bits(geluC0))
+	for _, c := range geluP {
+		k = append(k, f32bits(c))
+	}
+	return append(k, f32bits(15))
+}
+
+// geluBody computes V0 = x·Φ(x) from erfc, using V1..V9: the steps of geluF32Go.
+func geluBody(c *vctx) {
+	f, r := c.f, c.r
+	x, t, p := r(5), r(7), r(8)
+	f.op("VMOVAPS %s, %s", r(0), x)
+	f.op("VMOVAPS %s, %s", c.k(14), r(6))
+	f.op("VANDNPS %s, %s, %s", x, r(6), r(6))      // |x|
+	f.op("VMINPS %s, %s, %s", r(6), c.k(29), r(6)) // at most 15, NaN stays
+	f.op("VMOVAPS %s, %s", r(6), r(9))             // kept through the first exp
+	f.op("VMULPS %s, %s, %s", c.k(15), r(6), r(6))
+	f.op("VADDPS %s, %s, %s", c.k(12), r(6), r(6))
+	f.op("VMOVAPS %s, %s", c.k(12), t)
+	f.op("VDIVPS %s, %s, %s", r(6), t, t) // t = 1/(1 + |x|/(2√2))
+	f.op("VMOVAPS %s, %s", c.k(20), p)
+	for i := 21; i < 20+len(geluP); i++ {
+		f.op("VFMADD213PS %s, %s, %s", c.k(i), t, p)
+	}
+	f.op("VFMADD213PS %s, %s, %s", c.k(19), t, p) // s = t·P(t) - 1.26551223
+	f.op("VMOVAPS %s, %s", p, r(0))
+	expBody(c)
+	f.op("VMOVAPS %s, %s", r(0), p) // e2 = exp(s)
+	f.op("VMULPS %s, %s, %s", r(9), r(9), r(6))
+	f.op("VMOVAPS %s, %s", r(6), r(0))
+	f.op("VFMSUB231PS %s, %s, %s", r(9), r(9), r(0)) // l = |x|·|x| - h, exactly
+	f.op("VMULPS %s, %s, %s", c.k(16), r(0), r(9))
+	f.op("VMULPS %s, %s, %s", c.k(17), r(6), r(0)) // -x²/2, exactly
+	expBody(c)
+	f.op("VMULPS %s, %s, %s", p, r(0), r(0))
+	f.op("VMULPS %s, %s, %s", t, r(0), r(0))
+	f.op("VFNMADD231PS %s, %s, %s", r(9), r(0), r(0)) // erfc·(1 - l/2)
+	f.op("VMULPS %s, %s, %s", c.k(16), r(0), r(0))    // c = erfc(|x|/√2)/2
+	f.op("VMULPS %s, %s, %s", r(0), x, r(1))          // x < 0: x·c
+	f.op("VMOVAPS %s, %s", x, r(2))
+	f.op("VFNMADD231PS %s, %s, %s", r(0), x, r(2)) // x ≥ 0: x - x·c
+	f.op("VXORPS %s, %s, %s", r(3), r(3), r(3))
+	c.blend(cmpLT, x, r(3), r(1), r(2), r(0))
+	f.op("VMOVAPS %s, %s", c.k(18), r(3))
+	c.blend(cmpEQ, x, r(3), x, r(0), r(0)) // GELU(+Inf) = +Inf
 }
 
 // blend sets dst = (s1 pred s2) ? a : b, with pred a VCMPPS predicate; s1 must be a register.
@@ -819,6 +868,14 @@ const (
 	tanhSmall = float32(0.55)
 	sqrt2     = float32(1.41421356237309505)
 )
+
+// The erfc of Numerical Recipes (erfcc, fractional error below 1.2e-7), as in vec.go.
+const (
+	geluW  = float32(0.353553390593273762) // 1/(2√2)
+	geluC0 = float32(-1.26551223)
+)
+
+var geluP = []float32{0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368}
 
 var logP = []float32{7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1}
 
