@@ -23,6 +23,9 @@ import (
 //   - packed: the tile's rows of A and columns of B are copied, kc columns of A (rows of B) at
 //     a time, into panels laid out for the register-blocked micro-kernel (gemm_kernel.go).
 //     Packing reads any strides, so transposed, sliced and expanded operands need no copy.
+//     A column-major A already has the panels' layout and is read in place; so is a
+//     row-major B when the tile has few rows (small products, where packing B would cost
+//     more than it saves).
 //   - vec: n == 1 (m == 1 is turned into it by transposition). Each A element is used once,
 //     so packing would not pay: rows are dotted with the vector four at a time, or columns of
 //     A are added up when A is column-major.
