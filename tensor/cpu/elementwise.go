@@ -53,6 +53,10 @@ func copyKernel[D, S device.Element](dst, src device.Strided) {
 		do, so := offs[0], offs[1]
 		if ds == 1 && ss == 1 {
 			dr, sr := d[do:do+n], s[so:so+n]
+			if same, ok := any(dr).([]S); ok {
+				copy(same, sr) // one dtype: a memory copy
+				return
+			}
 			for i, x := range sr {
 				dr[i] = D(x)
 			}

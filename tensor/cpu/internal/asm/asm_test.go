@@ -156,7 +156,11 @@ func TestGemmKernelsMatchTheirTwins(t *testing.T) {
 		twin64 := func(rows, kc int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, load bool) {
 			gemmGoF64(rows, k64.NR, kc, a, lda, b, ldb, c, ldc, load)
 		}
-		for iter := range 400 {
+		iters := 400
+		if testing.Short() {
+			iters = 60 // the twins are slow under the race detector
+		}
+		for iter := range iters {
 			gc := randGemmCase(r, k32.MR, k32.NR)
 			seed := uint64(iter)
 			got := runGemm(gc, k32.MR, k32.NR, seed, k32.Fn)
