@@ -44,14 +44,18 @@ const (
 // long strides of a large B read in place conflict in the L1 cache and the TLB.
 var gemmInPlaceBRows = 128
 
-// gemmWantTiles is how many tiles a batch is cut into when the work allows: enough for every
-// thread. Tiles never split the sum over k, so the tiling does not change a single bit of the
+// gemmWantTiles is how many tiles a batch of the given work (multiply-adds) is cut into when
+// the work allows: enough for every thread. Tiles never split the sum over k, so the tiling does not change a single bit of the
 // result, and may follow the thread count.
-func gemmWantTiles() int {
-	if t := parallel.Threads(); t > 1 {
-		return max(gemmMinTiles, 2*t)
+func gemmWantTiles(work int) int {
+	t := parallel.Threads()
+	switch {
+	case t == 1:
+		return 1 // large tiles pack each operand block once
+	case work < 32*gemmTileWork:
+		return t // small products: one tile per thread, each operand packed as few times as can be
 	}
-	return 1 // one thread: large tiles pack each operand block once
+	return max(gemmMinTiles, 2*t) // large ones: spare tiles even out threads that run slower
 }
 
 type gemmKind uint8
@@ -124,19 +128,25 @@ func planGemm(kind gemmKind, nb, m, n, k, mr, nr, kc, mc, nc int) gemmPlan {
 	}
 	// Balance the k blocks: k = 300 with kc = 256 gives two blocks of 150.
 	kc = ceilDiv(k, ceilDiv(k, kc))
-	tm, tn := roundUp(min(mc, m), mr), roundUp(min(nc, n), nr)
-	// Halve the larger side of the tile until the batch has enough tiles to share out, or the
-	// tiles become too small to be worth it.
-	want := gemmWantTiles()
+	// Even cuts: m into ⌈m/mc⌉ tiles of nearly the same rows, n likewise, so that tiles
+	// shared out between threads carry the same work.
+	tm := roundUp(ceilDiv(m, ceilDiv(m, mc)), mr)
+	tn := roundUp(ceilDiv(n, ceilDiv(n, nc)), nr)
+	// Cut the larger side into one more piece until the batch has enough tiles to share out,
+	// or the tiles become too small to be worth it.
+	want := gemmWantTiles(shapes.MulSat(shapes.MulSat(nb*m, n), k))
 	for nb*ceilDiv(m, tm)*ceilDiv(n, tn) < want && shapes.MulSat(tm*tn, k) >= 2*gemmTileWork {
-		if tm >= tn && tm > mr {
-			tm = roundUp(tm/2, mr)
-		} else if tn > nr {
-			tn = roundUp(tn/2, nr)
-		} else if tm > mr {
-			tm = roundUp(tm/2, mr)
-		} else {
-			break
+		tm2 := roundUp(ceilDiv(m, ceilDiv(m, tm)+1), mr)
+		tn2 := roundUp(ceilDiv(n, ceilDiv(n, tn)+1), nr)
+		switch {
+		case tm >= tn && tm2 < tm:
+			tm = tm2
+		case tn2 < tn:
+			tn = tn2
+		case tm2 < tm:
+			tm = tm2
+		default:
+			return gemmPlan{kind: kind, tm: tm, tn: tn, tilesM: ceilDiv(m, tm), tilesN: ceilDiv(n, tn), kc: kc, bufLen: tm*kc + kc*tn + mr*nr}
 		}
 	}
 	return gemmPlan{
