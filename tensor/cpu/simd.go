@@ -101,7 +101,7 @@ func binaryF32(op device.BinaryOp, dst, x, y []float32, xs, ys int) bool {
 
 // softmaxRowF32 computes one contiguous row of softmax or log-softmax: the maximum, the
 // exponentials of x - max (written to dst) with their sum in float64, then the scaling, or
-// for log-softmax x - (max + log Σ) in float64.
+// for log-softmax x - (max + log Σ).
 func softmaxRowF32(dst, src []float32, log bool) {
 	m := asm.MaxF32(src)
 	if math.IsInf(float64(m), -1) {
@@ -110,10 +110,9 @@ func softmaxRowF32(dst, src []float32, log bool) {
 	asm.ExpSubF32(dst, src, m)
 	sum := asm.SumF32(dst)
 	if log {
-		lse := float64(m) + math.Log(sum)
-		for i, x := range src {
-			dst[i] = float32(float64(x) - lse)
-		}
+		// x - lse in float32: one more rounding than in float64, of lse, whose error
+		// u·|lse| ≤ u·(|max| + log n) stays within what the subtraction of the max costs.
+		asm.SubScalarF32(dst, src, float32(float64(m)+math.Log(sum)))
 		return
 	}
 	asm.MulScalarF32(dst, dst, float32(1/sum))
