@@ -12,8 +12,15 @@
 // depend only on the shapes, so results are bitwise the same on any number of threads.
 //
 // The matrix product is cache-blocked with packed panels and a register-blocked micro-kernel
-// (gemm.go, gemm_kernel.go); the micro-kernels and other hot loops live in package
-// internal/asm beneath this one, where SIMD versions join their pure-Go twins.
+// (gemm.go, gemm_kernel.go): AVX-512 (12×32 float32, 12×16 float64), AVX2 (6×16, 6×8) or
+// pure Go (4×4), chosen at start-up by the CPU's features, with blocks sized from its cache
+// sizes. Every element of C is one chain of fused multiply-adds over k in ascending order,
+// whatever the kernel, the blocking or the threads, so the bits of a product are the same on
+// every machine and thread count. Small products read operands in place where their layout
+// already is a panel (column-major A, row-major B), and edge blocks use kernels for fewer
+// rows. Contiguous float32 runs of the elementwise ops, reductions, softmax rows and
+// index-add go through vector kernels (simd.go). The kernels live in package internal/asm
+// beneath this one, each with its pure-Go twin.
 //
 // # Memory
 //

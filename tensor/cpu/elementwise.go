@@ -53,6 +53,10 @@ func copyKernel[D, S device.Element](dst, src device.Strided) {
 		do, so := offs[0], offs[1]
 		if ds == 1 && ss == 1 {
 			dr, sr := d[do:do+n], s[so:so+n]
+			if same, ok := any(dr).([]S); ok {
+				copy(same, sr) // one dtype: a memory copy
+				return
+			}
 			for i, x := range sr {
 				dr[i] = D(x)
 			}
@@ -225,13 +229,21 @@ func unaryKernel[T device.Element](op device.UnaryOp, dst, src device.Strided, a
 	ta := T(a)
 	// The scalar function is a closure (an allocation): make it only when a loop needs it.
 	var f func(T) T
+	d32, _ := any(d).([]float32)
+	s32, _ := any(s).([]float32)
+	vec32 := d32 != nil && ds == 1 && ss == 1 && unaryF32(op, nil, nil, a) // a float32 vector kernel takes every run (probed on empty runs)
 	switch {
+	case vec32:
 	case ds == 1 && ss == 1 && (op == device.OpNeg || op == device.OpSquare || op == device.OpAddScalar || op == device.OpMulScalar || op == device.OpReLU):
 	default:
 		f = unaryFunc[T](op, a, b)
 	}
 	it.run(func(offs [maxOps]int, n int) {
 		do, so := offs[0], offs[1]
+		if vec32 {
+			unaryF32(op, d32[do:do+n], s32[so:so+n], a)
+			return
+		}
 		if ds == 1 && ss == 1 {
 			dr, sr := d[do:do+n], s[so:so+n]
 			// Hand-written loops for the cheap ops, where a call per element would dominate.
@@ -385,8 +397,17 @@ func binaryKernel[T device.Element](op device.BinaryOp, dst, x, y device.Strided
 	} else if ds == 1 && (xst == 1 && yst == 0 || xst == 0 && yst == 1) && (op == device.OpSub || op == device.OpDiv) {
 		f = binaryFunc[T](op)
 	}
+	d32, _ := any(d).([]float32)
+	x32, _ := any(xs).([]float32)
+	y32, _ := any(ys).([]float32)
+	vec32 := d32 != nil && ds == 1 && xst <= 1 && yst <= 1 && xst+yst > 0 &&
+		(op == device.OpAdd || op == device.OpSub || op == device.OpMul || op == device.OpDiv)
 	it.run(func(offs [maxOps]int, n int) {
 		do, xo, yo := offs[0], offs[1], offs[2]
+		if vec32 {
+			binaryF32(op, d32[do:do+n], x32[xo:xo+max(1, n*xst)], y32[yo:yo+max(1, n*yst)], xst, yst)
+			return
+		}
 		switch {
 		case ds == 1 && xst == 1 && yst == 1:
 			dr, xr, yr := d[do:do+n], xs[xo:xo+n], ys[yo:yo+n]

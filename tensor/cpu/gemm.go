@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/cpu/internal/asm"
 	"github.com/godl/godl/tensor/device"
 	"github.com/godl/godl/tensor/internal/shapes"
 )
@@ -22,6 +23,9 @@ import (
 //   - packed: the tile's rows of A and columns of B are copied, kc columns of A (rows of B) at
 //     a time, into panels laid out for the register-blocked micro-kernel (gemm_kernel.go).
 //     Packing reads any strides, so transposed, sliced and expanded operands need no copy.
+//     A column-major A already has the panels' layout and is read in place; so is a
+//     row-major B when the tile has few rows (small products, where packing B would cost
+//     more than it saves).
 //   - vec: n == 1 (m == 1 is turned into it by transposition). Each A element is used once,
 //     so packing would not pay: rows are dotted with the vector four at a time, or columns of
 //     A are added up when A is column-major.
@@ -35,10 +39,24 @@ const (
 	gemmMinTiles   = 8       // cut C into at least this many tiles when the work allows
 )
 
-// gemmWantTiles is how many tiles a batch is cut into when the work allows: enough for every
-// thread. Tiles never split the sum over k, so the tiling does not change a single bit of the
+// gemmInPlaceBRows is the most rows a tile may have for the packed path to read a row-major
+// B in place: packing B pays for itself only when its panels serve many rows of A, and the
+// long strides of a large B read in place conflict in the L1 cache and the TLB.
+var gemmInPlaceBRows = 128
+
+// gemmWantTiles is how many tiles a batch of the given work (multiply-adds) is cut into when
+// the work allows: enough for every thread. Tiles never split the sum over k, so the tiling does not change a single bit of the
 // result, and may follow the thread count.
-func gemmWantTiles() int { return max(gemmMinTiles, 2*parallel.Threads()) }
+func gemmWantTiles(work int) int {
+	t := parallel.Threads()
+	switch {
+	case t == 1:
+		return 1 // large tiles pack each operand block once
+	case work < 32*gemmTileWork:
+		return t // small products: one tile per thread, each operand packed as few times as can be
+	}
+	return max(gemmMinTiles, 2*t) // large ones: spare tiles even out threads that run slower
+}
 
 type gemmKind uint8
 
@@ -75,8 +93,9 @@ type gemmPlan struct {
 	kind           gemmKind
 	tm, tn         int // tile size; the last tile in each direction may be smaller
 	tilesM, tilesN int
-	kc             int // k block of the packed path
-	bufLen         int // scratch elements a task needs
+	kc             int  // k block of the packed path
+	inPlaceB       bool // the packed path reads full panels of a row-major B in place
+	bufLen         int  // scratch elements a task needs
 }
 
 func (pl *gemmPlan) tiles() int { return pl.tilesM * pl.tilesN }
@@ -109,19 +128,25 @@ func planGemm(kind gemmKind, nb, m, n, k, mr, nr, kc, mc, nc int) gemmPlan {
 	}
 	// Balance the k blocks: k = 300 with kc = 256 gives two blocks of 150.
 	kc = ceilDiv(k, ceilDiv(k, kc))
-	tm, tn := roundUp(min(mc, m), mr), roundUp(min(nc, n), nr)
-	// Halve the larger side of the tile until the batch has enough tiles to share out, or the
-	// tiles become too small to be worth it.
-	want := gemmWantTiles()
+	// Even cuts: m into ⌈m/mc⌉ tiles of nearly the same rows, n likewise, so that tiles
+	// shared out between threads carry the same work.
+	tm := roundUp(ceilDiv(m, ceilDiv(m, mc)), mr)
+	tn := roundUp(ceilDiv(n, ceilDiv(n, nc)), nr)
+	// Cut the larger side into one more piece until the batch has enough tiles to share out,
+	// or the tiles become too small to be worth it.
+	want := gemmWantTiles(shapes.MulSat(shapes.MulSat(nb*m, n), k))
 	for nb*ceilDiv(m, tm)*ceilDiv(n, tn) < want && shapes.MulSat(tm*tn, k) >= 2*gemmTileWork {
-		if tm >= tn && tm > mr {
-			tm = roundUp(tm/2, mr)
-		} else if tn > nr {
-			tn = roundUp(tn/2, nr)
-		} else if tm > mr {
-			tm = roundUp(tm/2, mr)
-		} else {
-			break
+		tm2 := roundUp(ceilDiv(m, ceilDiv(m, tm)+1), mr)
+		tn2 := roundUp(ceilDiv(n, ceilDiv(n, tn)+1), nr)
+		switch {
+		case tm >= tn && tm2 < tm:
+			tm = tm2
+		case tn2 < tn:
+			tn = tn2
+		case tm2 < tm:
+			tm = tm2
+		default:
+			return gemmPlan{kind: kind, tm: tm, tn: tn, tilesM: ceilDiv(m, tm), tilesN: ceilDiv(n, tn), kc: kc, bufLen: tm*kc + kc*tn + mr*nr}
 		}
 	}
 	return gemmPlan{
@@ -189,6 +214,7 @@ func gemmBatch[T device.Element](kern *gemmKernel[T], op gemmOp[T], offs matOffs
 	}
 	if kind == gemmPacked {
 		j.pl = planGemm(kind, nb, op.m, op.n, op.k, kern.mr, kern.nr, kern.kc, kern.mc, kern.nc)
+		j.pl.inPlaceB = op.bcs == 1 && j.pl.tm <= gemmInPlaceBRows
 	} else {
 		j.pl = planGemm(kind, nb, j.op.m, j.op.n, j.op.k, 1, 1, 1, 1, 1)
 	}
@@ -258,7 +284,11 @@ func putScratch[T device.Element](s *[]T) {
 	scratchPools[T]()[bits.Len(uint(len(*s)-1))].Put(s)
 }
 
-// packedTile computes tile t of op.C with the micro-kernel, from packed panels of A and B.
+// packedTile computes tile t of op.C with the micro-kernel. A is packed into panels of mr
+// rows, except when it is column-major (ars == 1): its columns then have the panels' form
+// and are read in place (the kernel reads only the rows it computes, so partial panels too). B is read in place when its rows are contiguous and the
+// plan says so (small products, where packing would cost more than it saves), and packed
+// into panels of nr columns otherwise; partial panels are always packed, padded with zeros.
 func (op *gemmOp[T]) packedTile(kern *gemmKernel[T], pl *gemmPlan, buf []T, ao, bo, co, t int) {
 	mr, nr := kern.mr, kern.nr
 	i0, j0 := t/pl.tilesN*pl.tm, t%pl.tilesN*pl.tn
@@ -268,20 +298,36 @@ func (op *gemmOp[T]) packedTile(kern *gemmKernel[T], pl *gemmPlan, buf []T, ao, 
 	bp := buf[prows*pl.kc : prows*pl.kc+pl.kc*pcols]
 	tmp := buf[prows*pl.kc+pl.kc*pcols:][:mr*nr]
 	c, crs, ccs := op.c, op.crs, op.ccs
+	inA := op.ars == 1
+	inB := pl.inPlaceB && op.bcs == 1
+	fullB := 0 // columns of B read in place
+	if inB {
+		fullB = cols / nr * nr
+	}
 	for pc := 0; pc < op.k; pc += pl.kc {
 		kc := min(pl.kc, op.k-pc)
-		packA(ap, op.a, ao+i0*op.ars+pc*op.acs, op.ars, op.acs, rows, kc, mr)
-		packB(bp, op.b, bo+pc*op.brs+j0*op.bcs, op.brs, op.bcs, kc, cols, nr)
+		if !inA {
+			packA(ap, op.a, ao+i0*op.ars+pc*op.acs, op.ars, op.acs, rows, kc, mr)
+		}
+		if fullB < cols {
+			packB(bp[fullB*kc:], op.b, bo+pc*op.brs+(j0+fullB)*op.bcs, op.brs, op.bcs, kc, cols-fullB, nr)
+		}
 		load := pc > 0
 		for jr := 0; jr < cols; jr += nr {
-			bpan := bp[jr*kc : (jr+nr)*kc]
+			bpan, ldb := bp[jr*kc:(jr+nr)*kc], nr
+			if jr < fullB {
+				bpan, ldb = op.b[bo+pc*op.brs+j0+jr:], op.brs
+			}
 			w := min(nr, cols-jr)
 			for ir := 0; ir < rows; ir += mr {
-				apan := ap[ir*kc : (ir+mr)*kc]
+				apan, lda := ap[ir*kc:(ir+mr)*kc], mr
+				if inA {
+					apan, lda = op.a[ao+i0+ir+pc*op.acs:], op.acs
+				}
 				h := min(mr, rows-ir)
 				cij := co + (i0+ir)*crs + (j0+jr)*ccs
-				if ccs == 1 && h == mr && w == nr {
-					kern.fn(kc, apan, bpan, c[cij:], crs, load)
+				if ccs == 1 && w == nr {
+					kern.fn(h, kc, apan, lda, bpan, ldb, c[cij:], crs, load)
 					continue
 				}
 				// An edge block, or C with strided columns: go through tmp.
@@ -292,7 +338,7 @@ func (op *gemmOp[T]) packedTile(kern *gemmKernel[T], pl *gemmPlan, buf []T, ao, 
 						}
 					}
 				}
-				kern.fn(kc, apan, bpan, tmp, nr, load)
+				kern.fn(h, kc, apan, lda, bpan, ldb, tmp, nr, load)
 				for i := range h {
 					for j := range w {
 						c[cij+i*crs+j*ccs] = tmp[i*nr+j]
@@ -311,15 +357,26 @@ func packA[T device.Element](dst, a []T, ao, ars, acs, rows, kc, mr int) {
 		h := min(mr, rows-q)
 		base := ao + q*ars
 		switch {
-		case acs == 1 && h == 4 && mr == 4:
-			s0 := a[base : base+kc]
-			s1 := a[base+ars : base+ars+kc]
-			s2 := a[base+2*ars : base+2*ars+kc]
-			s3 := a[base+3*ars : base+3*ars+kc]
-			s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)] // lets the compiler drop bounds checks
-			for p := range s0 {
-				dd := (*[4]T)(d[4*p : 4*p+4])
-				dd[0], dd[1], dd[2], dd[3] = s0[p], s1[p], s2[p], s3[p]
+		case acs == 1 && h == mr && packRowsF32(d, a, base, ars, mr, kc):
+		case acs == 1 && h == mr:
+			// Row-major A: a transposition, four rows at a time.
+			i := 0
+			for ; i+4 <= mr; i += 4 {
+				s0 := a[base+i*ars : base+i*ars+kc]
+				s1 := a[base+(i+1)*ars : base+(i+1)*ars+kc]
+				s2 := a[base+(i+2)*ars : base+(i+2)*ars+kc]
+				s3 := a[base+(i+3)*ars : base+(i+3)*ars+kc]
+				s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)] // lets the compiler drop bounds checks
+				for p := range s0 {
+					dd := (*[4]T)(d[p*mr+i : p*mr+i+4])
+					dd[0], dd[1], dd[2], dd[3] = s0[p], s1[p], s2[p], s3[p]
+				}
+			}
+			for ; i < mr; i++ {
+				s := a[base+i*ars : base+i*ars+kc]
+				for p, v := range s {
+					d[p*mr+i] = v
+				}
 			}
 		case acs == 1:
 			for i := range h {
@@ -357,15 +414,26 @@ func packB[T device.Element](dst, b []T, bo, brs, bcs, kc, cols, nr int) {
 		w := min(nr, cols-q)
 		base := bo + q*bcs
 		switch {
-		case bcs == 1 && w == 2 && nr == 2:
+		case bcs == 1 && w == nr:
 			for p := range kc {
-				o := base + p*brs
-				s := b[o : o+2]
-				dd := (*[2]T)(d[2*p : 2*p+2])
-				dd[0], dd[1] = s[0], s[1]
+				copy(d[p*nr:p*nr+nr], b[base+p*brs:base+p*brs+nr])
 			}
+		case brs == 1 && w == nr && packRowsF32(d, b, base, bcs, nr, kc):
 		case brs == 1:
-			for j := range w {
+			// Column-major B (a transposed operand): a transposition, four columns at a time.
+			j := 0
+			for ; j+4 <= w; j += 4 {
+				s0 := b[base+j*bcs : base+j*bcs+kc]
+				s1 := b[base+(j+1)*bcs : base+(j+1)*bcs+kc]
+				s2 := b[base+(j+2)*bcs : base+(j+2)*bcs+kc]
+				s3 := b[base+(j+3)*bcs : base+(j+3)*bcs+kc]
+				s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
+				for p := range s0 {
+					dd := (*[4]T)(d[p*nr+j : p*nr+j+4])
+					dd[0], dd[1], dd[2], dd[3] = s0[p], s1[p], s2[p], s3[p]
+				}
+			}
+			for ; j < w; j++ {
 				s := b[base+j*bcs : base+j*bcs+kc]
 				for p, v := range s {
 					d[p*nr+j] = v
@@ -505,4 +573,28 @@ func (op *gemmOp[T]) directTile(pl *gemmPlan, ao, bo, co, t int) {
 			c[ci+j*ccs] = s
 		}
 	}
+}
+
+// packRowsF32 packs the transposition of rows rows of src, lds apart from base, kc elements
+// each, into dst: dst[p*rows+i] = src[base+i*lds+p], by 8×8 blocks in assembly. It reports
+// false, doing nothing, for other element types and for blocks narrower than 8.
+func packRowsF32[T device.Element](dst, src []T, base, lds, rows, kc int) bool {
+	d, ok := any(dst).([]float32)
+	if !ok || rows < 8 || kc < 8 {
+		return false
+	}
+	s := any(src).([]float32)
+	p := 0
+	for ; p+8 <= kc; p += 8 {
+		for i := 0; i < rows; i += 8 {
+			i = min(i, rows-8) // a last partial group overlaps the one before: same values
+			asm.Transpose8x8F32(d[p*rows+i:], rows, s[base+i*lds+p:], lds)
+		}
+	}
+	for ; p < kc; p++ {
+		for i := range rows {
+			d[p*rows+i] = s[base+i*lds+p]
+		}
+	}
+	return true
 }

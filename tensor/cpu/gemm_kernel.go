@@ -6,48 +6,64 @@ import (
 )
 
 // gemmKernel is a GEMM micro-kernel with the cache blocking that suits it. The blocked driver
-// (gemm.go) packs A into panels of mr rows and B into panels of nr columns and calls fn once
-// per mr×nr block of C:
+// (gemm.go) gives it panels of A of mr rows and panels of B of nr columns, packed by the
+// kernel's packers (packA, packB, which follow its mr and nr) or read in place where the
+// operand's layout already has the panel's form, and calls fn once per mr×nr block of C:
 //
-//	for i < mr, j < nr:
+//	for i < rows (at most mr), j < nr:
 //		s := 0, or c[i*ldc+j] when load is true
-//		for p := 0; p < kc; p++ { s += a[p*mr+i] * b[p*nr+j] }
+//		for p := 0; p < kc; p++ { s = fma(a[p*lda+i], b[p*ldb+j], s) }
 //		c[i*ldc+j] = s
 //
-// Each element of C is thus one sum over p in ascending order, continued across the kc blocks
-// of k; the blocking depends only on the shapes, so the result does not depend on how the
-// blocks of C are spread over threads. A kernel may fuse the multiply and the add (FMA), but
-// must keep that order.
-//
-// The pure-Go micro-kernels (package internal/asm) are always compiled; assembly kernels
-// chosen at start-up replace gemmKernelF32 and gemmKernelF64 and are tested against them.
+// Each element of C is thus one chain of fused multiply-adds over p in ascending order,
+// continued across the kc blocks of k; it does not depend on the blocking, so the result does
+// not depend on how the blocks of C are spread over threads, nor on which kernel runs.
 type gemmKernel[T device.Element] struct {
 	name   string
 	mr, nr int // register block: rows of A, columns of B
-	// kc, mc, nc bound the packed blocks: A is packed mc×kc (kept in L2), B kc×nc, and one
-	// B micro-panel, kc×nr, stays in L1 while the kernel sweeps the A panels.
+	// kc, mc, nc bound the packed blocks: A is packed mc×kc (kept in L2), B kc×nc (in L3),
+	// and one B micro-panel, kc×nr, stays in L1 while the kernel sweeps the A panels.
 	kc, mc, nc int
-	fn         func(kc int, a, b, c []T, ldc int, load bool)
+	fn         func(rows, kc int, a []T, lda int, b []T, ldb int, c []T, ldc int, load bool)
 }
 
-// The pure-Go kernels. Go compiles them to scalar SSE code, so the limit is the scalar
-// floating-point throughput: about three multiplies and adds per cycle. Measured on the
-// development machine (Sapphire Rapids), 4×2, 2×4 and 3×3 blocks all come close to it, 4×2
-// best inside the full product: its eight accumulators, four A values and one B value nearly
-// fit the 15 usable registers (the compiler spills a few values in the last of the four
-// unrolled steps), while 4×3, 3×4 and 4×4 spill in every step and run 20-40% slower.
-// Unrolling p by four lets the scheduler overlap consecutive steps. Built with GOAMD64=v3
-// the compiler fuses each multiply-add into an FMA, which is faster still and, since it keeps
-// the order of the sum, just as deterministic.
+// newGemmKernel sizes the cache blocks of an mr×nr kernel for elements of size bytes from
+// this CPU's cache sizes: a B micro-panel fills half of L1, an A block half of L2, a B block a
+// quarter of L3 (shared between cores).
+func newGemmKernel[T device.Element](name string, mr, nr int, fn func(int, int, []T, int, []T, int, []T, int, bool)) gemmKernel[T] {
+	size := device.DTypeOf[T]().Size()
+	c := asm.CacheSizes()
+	kc := min(max(c.L1/2/(nr*size), 64), 512) &^ 7
+	mc := max(c.L2/2/(kc*size)/mr*mr, mr)
+	nc := min(max(c.L3/4/(kc*size)/nr*nr, nr), 4096/nr*nr)
+	return gemmKernel[T]{name: name, mr: mr, nr: nr, kc: kc, mc: mc, nc: nc, fn: fn}
+}
+
+// The kernels of every level: the widest one this CPU runs is in use (gemmKernelF32,
+// gemmKernelF64); the others serve the tests. At AVX-512, a 12×32 float32 block (12×16 in
+// float64) keeps 24 accumulators in 24 of the 32 vector registers, and one step over p takes
+// two loads of B, twelve broadcasts of A and 24 FMAs: the FMA ports stay busy. AVX2 has 16
+// registers: 6×16 (6×8), 12 accumulators. The pure-Go kernels (4×4) round each step like the
+// FMA instructions, so all levels give the same bits.
 var (
-	gemmGoF32 = gemmKernel[float32]{name: "go4x2", mr: 4, nr: 2, kc: 256, mc: 128, nc: 256, fn: asm.Gemm4x2F32}
-	gemmGoF64 = gemmKernel[float64]{name: "go4x2", mr: 4, nr: 2, kc: 256, mc: 128, nc: 256, fn: asm.Gemm4x2F64}
+	gemmLevelsF32 = kernelsByLevel(func(l asm.Level) gemmKernel[float32] {
+		k := asm.GemmF32(l)
+		return newGemmKernel(k.Name, k.MR, k.NR, k.Fn)
+	})
+	gemmLevelsF64 = kernelsByLevel(func(l asm.Level) gemmKernel[float64] {
+		k := asm.GemmF64(l)
+		return newGemmKernel(k.Name, k.MR, k.NR, k.Fn)
+	})
 )
 
-// The kernels in use. An assembly kernel, where the CPU supports it, replaces these at init.
+func kernelsByLevel[K any](f func(asm.Level) K) [3]K {
+	return [3]K{f(asm.Generic), f(asm.AVX2), f(asm.AVX512)}
+}
+
+// The kernels in use.
 var (
-	gemmKernelF32 = &gemmGoF32
-	gemmKernelF64 = &gemmGoF64
+	gemmKernelF32 = &gemmLevelsF32[asm.Best()]
+	gemmKernelF64 = &gemmLevelsF64[asm.Best()]
 )
 
 // gemmKernelFor returns the kernel in use for T.

@@ -94,16 +94,16 @@ func gmCheck[T float32 | float64 | int64](t *testing.T, c, a, b gmMatrix[T], wha
 
 // gmLoopKernel returns a micro-kernel with the contract of gemmKernel written as plain loops,
 // for any mr and nr.
-func gmLoopKernel[T float32 | float64](mr, nr int) func(kc int, a, b, c []T, ldc int, load bool) {
-	return func(kc int, a, b, c []T, ldc int, load bool) {
-		for i := range mr {
+func gmLoopKernel[T float32 | float64](mr, nr int) func(rows, kc int, a []T, lda int, b []T, ldb int, c []T, ldc int, load bool) {
+	return func(rows, kc int, a []T, lda int, b []T, ldb int, c []T, ldc int, load bool) {
+		for i := range rows {
 			for j := range nr {
 				var s T
 				if load {
 					s = c[i*ldc+j]
 				}
 				for p := range kc {
-					s += a[p*mr+i] * b[p*nr+j]
+					s += a[p*lda+i] * b[p*ldb+j]
 				}
 				c[i*ldc+j] = s
 			}
@@ -125,13 +125,13 @@ func gmMul[T float32 | float64](kern *gemmKernel[T], a, b gmMatrix[T]) gmMatrix[
 func TestGemmKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	k32 := []*gemmKernel[float32]{
-		&gemmGoF32, gemmKernelF32,
+		&gemmLevelsF32[0], &gemmLevelsF32[1], &gemmLevelsF32[2],
 		{name: "loop3x5", mr: 3, nr: 5, kc: 7, mc: 9, nc: 10, fn: gmLoopKernel[float32](3, 5)},
 		{name: "loop1x1", mr: 1, nr: 1, kc: 16, mc: 4, nc: 4, fn: gmLoopKernel[float32](1, 1)},
 		{name: "loop4x2", mr: 4, nr: 2, kc: 5, mc: 8, nc: 6, fn: gmLoopKernel[float32](4, 2)},
 	}
 	k64 := []*gemmKernel[float64]{
-		&gemmGoF64, gemmKernelF64,
+		&gemmLevelsF64[0], &gemmLevelsF64[1], &gemmLevelsF64[2],
 		{name: "loop5x3", mr: 5, nr: 3, kc: 11, mc: 10, nc: 12, fn: gmLoopKernel[float64](5, 3)},
 	}
 	sizes := [][3]int{{4, 2, 1}, {13, 13, 13}, {37, 29, 41}, {64, 64, 64}, {70, 9, 130}, {130, 70, 9}, {3, 200, 33}}
@@ -154,7 +154,7 @@ func TestGemmKernels(t *testing.T) {
 func TestGemmMicroKernelDirect(t *testing.T) {
 	// One call of each pure-Go kernel on hand-made panels, with and without load, writing
 	// into a C with a row stride wider than nr and NaN guards around the block.
-	for _, kern := range []*gemmKernel[float64]{&gemmGoF64, gemmKernelF64} {
+	for _, kern := range []*gemmKernel[float64]{&gemmLevelsF64[0], &gemmLevelsF64[1], &gemmLevelsF64[2]} {
 		mr, nr, kc, ldc := kern.mr, kern.nr, 7, kern.nr+3
 		a := make([]float64, kc*mr)
 		b := make([]float64, kc*nr)
@@ -169,13 +169,13 @@ func TestGemmMicroKernelDirect(t *testing.T) {
 			c[i] = math.NaN()
 		}
 		block := c[1:]
-		kern.fn(kc, a, b, block, ldc, false)
+		kern.fn(mr, kc, a, mr, b, nr, block, ldc, false)
 		for i := range mr {
 			for j := range nr {
 				block[i*ldc+j] += 1 // so that load must read it back
 			}
 		}
-		kern.fn(kc, a, b, block, ldc, true)
+		kern.fn(mr, kc, a, mr, b, nr, block, ldc, true)
 		for i := range mr {
 			for j := range ldc {
 				if j >= nr {

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/cpu/internal/asm"
 	"github.com/godl/godl/tensor/device"
 )
 
@@ -73,6 +74,10 @@ func addTrail[T device.Element](d, s []T, tr *iter, db, sb int) {
 	inner, ds, ss := tr.inner(), tr.innerStride(0), tr.innerStride(1)
 	if tr.rows() == 1 && ds == 1 && ss == 1 {
 		dr, sr := d[db+tr.base[0]:db+tr.base[0]+inner], s[sb+tr.base[1]:sb+tr.base[1]+inner]
+		if d32, ok := any(dr).([]float32); ok {
+			asm.AddF32(d32, d32, any(sr).([]float32))
+			return
+		}
 		for j, v := range sr {
 			dr[j] += v
 		}

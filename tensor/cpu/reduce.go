@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/cpu/internal/asm"
 	"github.com/godl/godl/tensor/device"
 )
 
@@ -63,6 +64,18 @@ func newPartial[T device.Element, A float64 | int64](op device.ReduceOp) partial
 // run folds n elements of s, from offset off with the given stride, whose flattened indices
 // start at i0.
 func (p *partial[T, A]) run(op device.ReduceOp, s []T, off, stride, n, i0 int) {
+	if s32, ok := any(s).([]float32); ok && stride == 1 {
+		switch op {
+		case device.ReduceSum:
+			p.acc += A(asm.SumF32(s32[off : off+n]))
+			return
+		case device.ReduceMax:
+			if n > 0 {
+				p.combine(op, T(asm.MaxF32(s32[off:off+n])), i0)
+			}
+			return
+		}
+	}
 	if op == device.ReduceSum && stride == 1 {
 		// Four accumulators: independent chains run in parallel in the CPU.
 		var a0, a1, a2, a3 A
@@ -199,7 +212,8 @@ func reduceKernel[T device.Element, A float64 | int64](op device.ReduceOp, dst, 
 }
 
 // Softmax is the CPU's fused softmax: one pass for the maximum, one for the exponentials and
-// their sum, one to scale, per row, in float64 arithmetic.
+// their sum, one to scale, per row: contiguous float32 rows with the vector kernels
+// (softmaxRowF32), other rows in float64 arithmetic.
 func (cpuDevice) Softmax(dst, src device.Strided, axis int, log bool) {
 	switch src.Buf.DType() {
 	case device.Float32:
@@ -228,6 +242,10 @@ func softmaxKernel[T float32 | float64](dst, src device.Strided, axis int, log b
 		it.spans(lo, hi, func(offs [maxOps]int, cnt int) {
 			for j := range cnt {
 				do, so := offs[0]+j*ods, offs[1]+j*oss
+				if d32, ok := any(d).([]float32); ok && dss == 1 && sss == 1 {
+					softmaxRowF32(d32[do:do+n], any(s).([]float32)[so:so+n], log)
+					continue
+				}
 				m := math.Inf(-1)
 				for i := range n {
 					m = max(m, float64(s[so+i*sss]))

@@ -1,0 +1,5 @@
+//go:build noasm || !amd64
+
+package asm
+
+func fmaLoop(_ Level, n int) int { return fmaLoopGo(n) }
