@@ -1,3 +1,9 @@
+//go:build !race
+
+// Allocation counts are measured only without the race detector: under it sync.Pool drops
+// items at random, so the counts say nothing. go test ./... (the README's test command) runs
+// these checks; nograd_race_test.go stands in for assertRecordsNothing under -race.
+
 package nn
 
 import (
@@ -13,9 +19,6 @@ import (
 // views it takes of the parameters (a node costs several allocations).
 func assertRecordsNothing(t *testing.T, m Module, forward func()) {
 	t.Helper()
-	if raceEnabled {
-		t.Skip("allocation counts differ under the race detector")
-	}
 	params := Parameters(m)
 	forward() // warm the pools
 	withParams := testing.AllocsPerRun(50, forward)
