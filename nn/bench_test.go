@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/godl/godl/autograd"
+	"github.com/godl/godl/optim"
 	"github.com/godl/godl/tensor"
 )
 
@@ -53,17 +54,6 @@ func flagBatchData(seed uint64) (*tensor.Tensor, *tensor.Tensor) {
 	return r.Integers(tensor.Shape{flagBatch, flagLen}, 0, flagVocab), r.Integers(tensor.Shape{flagBatch}, 0, flagClasses)
 }
 
-// sgdStep updates the parameters in place and clears their gradients: the optimizer of the
-// benchmark until package optim's Adam replaces it.
-func sgdStep(params []*autograd.Value, lr float64) {
-	for _, p := range params {
-		if g := p.Grad(); g != nil {
-			p.Data().AddScaledInPlace(-lr, g)
-		}
-		p.ZeroGrad()
-	}
-}
-
 func withThreads(b *testing.B, f func(b *testing.B)) {
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
@@ -79,19 +69,21 @@ func tokensPerSecond(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/step")
 }
 
-// BenchmarkFlagshipStep times one training step: forward, cross-entropy, backward, update.
+// BenchmarkFlagshipStep times one training step: forward, cross-entropy, backward, Adam
+// (lr 1e-3) update.
 func BenchmarkFlagshipStep(b *testing.B) {
 	withThreads(b, func(b *testing.B) {
 		dev := benchDev(b)
 		m := To(newFlagship(1), dev)
-		params := Parameters(m)
+		opt := optim.NewAdam(Parameters(m), optim.AdamDefaults())
 		ids, y := flagBatchData(2)
 		x, y := autograd.Const(ids.To(dev)), y.To(dev)
 		b.ReportAllocs()
 		for b.Loop() {
+			opt.ZeroGrad(true)
 			loss := autograd.CrossEntropy(m.Forward(x), y)
 			loss.Backward()
-			sgdStep(params, 0.1)
+			opt.Step()
 			tensor.SyncDevice(dev)
 		}
 		tokensPerSecond(b)
@@ -130,4 +122,37 @@ func BenchmarkLSTMForward(b *testing.B) {
 		}
 		tokensPerSecond(b)
 	})
+}
+
+// The attention workload: MultiheadAttention(embed 128, 4 heads, batch first) on a batch of
+// 32 sequences of 128 positions, self-attention.
+const attnEmbed, attnHeads, attnBatch, attnLen = 128, 4, 32, 128
+
+// BenchmarkMultiheadAttention times self-attention's forward pass alone (recording for
+// backward, as in training) and forward plus backward.
+func BenchmarkMultiheadAttention(b *testing.B) {
+	for _, backward := range []bool{false, true} {
+		name := "forward"
+		if backward {
+			name = "forward+backward"
+		}
+		b.Run(name, func(b *testing.B) {
+			withThreads(b, func(b *testing.B) {
+				dev := benchDev(b)
+				m := To(NewMultiheadAttention(attnEmbed, attnHeads, MultiheadAttentionOptions{BatchFirst: true, Init: Init{RNG: tensor.NewRNG(1)}}), dev)
+				x := autograd.Param(tensor.NewRNG(3).Normal(tensor.Shape{attnBatch, attnLen, attnEmbed}, 0, 1, tensor.On(dev)))
+				b.ReportAllocs()
+				for b.Loop() {
+					out, _ := m.Forward(x, x, x, AttentionOptions{Weights: WeightsNone})
+					if backward {
+						out.Sum().Backward()
+						ZeroGrad(m)
+						x.ZeroGrad()
+					}
+					tensor.SyncDevice(dev)
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
+			})
+		})
+	}
 }

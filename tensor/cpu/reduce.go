@@ -177,6 +177,12 @@ func reduceKernel[T device.Element, A float64 | int64](op device.ReduceOp, dst, 
 	// Outputs in parallel, in fixed chunks of about blockElems source elements.
 	grain := max(1, blockElems/max(1, inner))
 	vertical := op == device.ReduceSum && sStride == 1 && rStride != 1 && inner > 0
+	if vertical {
+		// Whole source rows at a time pay only when the spans are wide: give each chunk at
+		// least 64 neighbouring outputs (a column sum of a [12800, 512] gradient would
+		// otherwise walk its columns two at a time, with a 2 KiB stride).
+		grain = max(grain, 64)
+	}
 	parallel.For(outer, grain, func(lo, hi int) {
 		var acc []A
 		out.spans(lo, hi, func(offs [maxOps]int, n int) {
@@ -188,27 +194,73 @@ func reduceKernel[T device.Element, A float64 | int64](op device.ReduceOp, dst, 
 			}
 			// Neighbouring outputs are neighbours in the source (a column sum): add whole
 			// source rows into a row of accumulators instead of walking each column. Each
-			// output still sums its elements in the same order.
+			// output sums its elements in an order that depends only on the shapes (float32
+			// sources in a cascade: see verticalSumF32).
 			if cap(acc) < n {
 				acc = make([]A, n)
 			}
 			acc = acc[:n]
 			clear(acc)
 			base := offs[1]
-			red.eachRow(0, rRows, func(ro [maxOps]int) {
-				for r := range rInner {
-					src := s[base+ro[0]+r*rStride:][:n]
-					for j, x := range src {
-						acc[j] += A(x)
+			s32, isF32 := any(s).([]float32)
+			acc64, isF64 := any(acc).([]float64)
+			if isF32 && isF64 {
+				verticalSumF32(acc64, s32, base, red, rInner, rStride, rRows, n)
+			} else {
+				red.eachRow(0, rRows, func(ro [maxOps]int) {
+					for r := range rInner {
+						src := s[base+ro[0]+r*rStride:][:n]
+						for j, x := range src {
+							acc[j] += A(x)
+						}
 					}
-				}
-			})
+				})
+			}
 			d := cpuData[T](dst.Buf)
 			for j, a := range acc {
 				d[offs[0]+j*dStride] = T(a)
 			}
 		})
 	})
+}
+
+// verticalRows is how many source rows verticalSumF32 adds in float32 before it folds them
+// into the float64 accumulators: a cascade whose float32 part errs by at most
+// verticalRows·u relative to the absolute values it adds.
+const verticalRows = 32
+
+// verticalSumF32 adds the float32 rows of n elements that start at base + the reduced
+// offsets into acc: verticalRows rows at a time summed in float32 with the vector kernel,
+// each such partial sum then added to acc in float64.
+func verticalSumF32(acc []float64, s []float32, base int, red *iter, rInner, rStride, rRows, n int) {
+	const chunk = 512
+	var part [chunk]float32
+	for j0 := 0; j0 < n; j0 += chunk {
+		p := part[:min(chunk, n-j0)]
+		rows := 0
+		flush := func() {
+			for j, x := range p {
+				acc[j0+j] += float64(x)
+			}
+			rows = 0
+		}
+		red.eachRow(0, rRows, func(ro [maxOps]int) {
+			for r := range rInner {
+				src := s[base+ro[0]+r*rStride+j0:][:len(p)]
+				if rows == 0 {
+					copy(p, src)
+				} else {
+					asm.AddF32(p, p, src)
+				}
+				if rows++; rows == verticalRows {
+					flush()
+				}
+			}
+		})
+		if rows > 0 {
+			flush()
+		}
+	}
 }
 
 // Softmax is the CPU's fused softmax: one pass for the maximum, one for the exponentials and

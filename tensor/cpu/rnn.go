@@ -3,6 +3,8 @@ package cpu
 import (
 	"math"
 
+	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/cpu/internal/asm"
 	"github.com/godl/godl/tensor/device"
 )
 
@@ -65,6 +67,9 @@ func rnnCellF[T float32 | float64](mode device.RNNMode, a device.RNNCellArgs) {
 	switch mode {
 	case device.LSTM:
 		cp, c := matOf[T](a.CPrev), matOf[T](a.C)
+		if lstmRowsF32(b, H, gi, gh, act, cp, c, h) {
+			return
+		}
 		for r := range b {
 			for j := range H {
 				// The pre-activations are summed in T, as the composed form does.
@@ -128,6 +133,12 @@ func rnnCellBackF[T float32 | float64](mode device.RNNMode, a device.RNNCellArgs
 	switch mode {
 	case device.LSTM:
 		c, cp, dc, dcp := matOf[T](a.C), matOf[T](a.CPrev), matOf[T](a.DC), matOf[T](a.DCPrev)
+		if lstmBackRowsF32(b, H, act, dh, c, cp, dc, dcp, dgi) {
+			if a.DGh.Buf != a.DGi.Buf || a.DGh.Offset != a.DGi.Offset {
+				copyGates(dgh, dgi, b, 4*H)
+			}
+			return
+		}
 		for r := range b {
 			for j := range H {
 				i, f := act.d[act.at(r, j)], act.d[act.at(r, H+j)]
@@ -180,6 +191,105 @@ func rnnCellBackF[T float32 | float64](mode device.RNNMode, a device.RNNCellArgs
 			copyGates(dgh, dgi, b, H)
 		}
 	}
+}
+
+// rowsOf returns row r of m's first n columns when m is a float32 matrix with contiguous rows.
+func rowsOf[T float32 | float64](m mat[T], n int) (func(r int) []float32, bool) {
+	d, ok := any(m.d).([]float32)
+	if !ok || !m.present || m.isVector || (m.cs != 1 && n > 1) {
+		return nil, false
+	}
+	return func(r int) []float32 { o := m.off + r*m.rs; return d[o : o+n] }, true
+}
+
+// lstmChunk is how many elements of a row the row kernels take at a time: their scratch
+// rows live on the stack.
+const lstmChunk = 256
+
+// lstmRowGrain is the number of rows each parallel chunk of the row kernels takes: at least
+// about 8192 elements, so that short steps stay on one goroutine.
+func lstmRowGrain(H int) int { return max(1, 8192/max(1, 4*H)) }
+
+// lstmRowsF32 is the LSTM forward cell over float32 operands with contiguous rows, with the
+// vector kernels: the same operations in the same order as the generic loop, each rounded to
+// float32 (the gates through asm's sigmoid and tanh, as the composed form's contiguous runs
+// go). It reports false, doing nothing, for other operands.
+func lstmRowsF32[T float32 | float64](b, H int, gi, gh, act, cp, c, h mat[T]) bool {
+	giR, ok1 := rowsOf(gi, 4*H)
+	ghR, ok2 := rowsOf(gh, 4*H)
+	actR, ok3 := rowsOf(act, 4*H)
+	cpR, ok4 := rowsOf(cp, H)
+	cR, ok5 := rowsOf(c, H)
+	hR, ok6 := rowsOf(h, H)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+		return false
+	}
+	parallel.For(b, lstmRowGrain(H), func(lo, hi int) {
+		var tmp [lstmChunk]float32
+		for r := lo; r < hi; r++ {
+			g := actR(r)
+			asm.AddF32(g, giR(r), ghR(r)) // the pre-activations, summed in float32
+			asm.SigmoidF32(g[:2*H], g[:2*H])
+			asm.TanhF32(g[2*H:3*H], g[2*H:3*H])
+			asm.SigmoidF32(g[3*H:], g[3*H:])
+			cp, c, h := cpR(r), cR(r), hR(r)
+			for j0 := 0; j0 < H; j0 += lstmChunk {
+				j1 := min(H, j0+lstmChunk)
+				t := tmp[:j1-j0]
+				asm.MulF32(t, g[j0:j1], g[2*H+j0:2*H+j1])     // i·g
+				asm.MulF32(c[j0:j1], g[H+j0:H+j1], cp[j0:j1]) // f·c (c may be cp itself)
+				asm.AddF32(c[j0:j1], c[j0:j1], t)             // rounded apart, never fused
+				asm.TanhF32(t, c[j0:j1])
+				asm.MulF32(h[j0:j1], g[3*H+j0:3*H+j1], t)
+			}
+		}
+	})
+	return true
+}
+
+// lstmBackRowsF32 is the LSTM backward cell over float32 operands with contiguous rows: tanh
+// of the cell state with the vector kernel, the rest in float32 as the generic loop computes
+// it. It reports false, doing nothing, for other operands.
+func lstmBackRowsF32[T float32 | float64](b, H int, act, dh, c, cp, dc, dcp, dgi mat[T]) bool {
+	actR, ok1 := rowsOf(act, 4*H)
+	dhR, ok2 := rowsOf(dh, H)
+	cR, ok3 := rowsOf(c, H)
+	cpR, ok4 := rowsOf(cp, H)
+	dcR, ok5 := rowsOf(dc, H)
+	dcpR, ok6 := rowsOf(dcp, H)
+	dgiR, ok7 := rowsOf(dgi, 4*H)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
+		return false
+	}
+	parallel.For(b, lstmRowGrain(H), func(lo, hi int) {
+		var tmp [lstmChunk]float32
+		for r := lo; r < hi; r++ {
+			g, dg := actR(r), dgiR(r)
+			dh, c, cp, dc, dcp := dhR(r), cR(r), cpR(r), dcR(r), dcpR(r)
+			for j0 := 0; j0 < H; j0 += lstmChunk {
+				j1 := min(H, j0+lstmChunk)
+				n := j1 - j0
+				tcs := tmp[:n]
+				asm.TanhF32(tcs, c[j0:j1])
+				gi, gf, gg, go_ := g[j0:j1], g[H+j0:H+j1], g[2*H+j0:2*H+j1], g[3*H+j0:3*H+j1]
+				di, df, dgg, do_ := dg[j0:j1], dg[H+j0:H+j1], dg[2*H+j0:2*H+j1], dg[3*H+j0:3*H+j1]
+				d, cpj, dcj, dcpj := dh[j0:j1], cp[j0:j1], dc[j0:j1], dcp[j0:j1]
+				_, _, _, _, _, _, _, _ = gi[n-1], gf[n-1], gg[n-1], go_[n-1], di[n-1], df[n-1], dgg[n-1], do_[n-1]
+				_, _, _, _ = d[n-1], cpj[n-1], dcj[n-1], dcpj[n-1]
+				for j, tc := range tcs {
+					i, f, gv, o, dj := gi[j], gf[j], gg[j], go_[j], d[j]
+					dO := dj * tc
+					dcT := dcj[j] + (dj*o)*(1-tc*tc)
+					di[j] = ((dcT * gv) * i) * (1 - i)
+					df[j] = ((dcT * cpj[j]) * f) * (1 - f)
+					dgg[j] = (dcT * i) * (1 - gv*gv)
+					do_[j] = (dO * o) * (1 - o)
+					dcpj[j] = dcT * f
+				}
+			}
+		}
+	})
+	return true
 }
 
 func copyGates[T float32 | float64](dst, src mat[T], rows, cols int) {

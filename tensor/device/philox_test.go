@@ -28,3 +28,11 @@ func TestPhiloxKnownAnswers(t *testing.T) {
 	assert.Equal(t, cases[0].want, PhiloxBlock(0, 0))
 	assert.Equal(t, Philox4x32([4]uint32{5, 1, 0, 0}, [2]uint32{7, 3}), PhiloxBlock(3<<32|7, 1<<32|5))
 }
+
+func TestPhiloxBlockPairIsTwoBlocks(t *testing.T) {
+	for _, c := range []struct{ seed, b uint64 }{{0, 0}, {7, 1 << 32}, {1<<64 - 1, 1<<32 - 1}, {12345, 1<<64 - 2}} {
+		w0, w1 := PhiloxBlockPair(c.seed, c.b)
+		assert.Equal(t, PhiloxBlock(c.seed, c.b), w0, "seed %d block %d", c.seed, c.b)
+		assert.Equal(t, PhiloxBlock(c.seed, c.b+1), w1, "seed %d block %d", c.seed, c.b+1)
+	}
+}
