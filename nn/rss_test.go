@@ -6,7 +6,6 @@
 package nn
 
 import (
-	"flag"
 	"os"
 	"strconv"
 	"strings"
@@ -19,8 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var flagshipFull = flag.Bool("flagship.full", false, "TestFlagshipMemoryFlat: the flagship's full batch (64 × 200 tokens) instead of 16 × 50")
 
 // currentRSS returns the process's resident set size now, from /proc/self/statm.
 func currentRSS(t *testing.T) int64 {
@@ -36,12 +33,13 @@ func currentRSS(t *testing.T) int64 {
 // hidden 128, dropout 0.5 → Linear(128, 20), Adam) for 1,000 steps on fresh random batches,
 // releasing nothing by hand, in a process of its own: its peak RSS stays under 300 MiB and
 // its RSS after step 1,000 is within 32 MiB of the RSS after step 200. By default the
-// batches are 16 sequences of 50 tokens (about 20 s); -flagship.full runs the benchmark's
-// 64 × 200 (several minutes).
+// batches are 16 sequences of 50 tokens (about 20 s); with GODL_FLAGSHIP_FULL=1 in the
+// environment (which the child process inherits) they are the benchmark's 64 × 200 (several
+// minutes).
 func TestFlagshipMemoryFlat(t *testing.T) {
 	memtest.UnderLimit(t, 300<<20, func() {
 		batch, length := 16, 50
-		if *flagshipFull {
+		if os.Getenv("GODL_FLAGSHIP_FULL") == "1" {
 			batch, length = flagBatch, flagLen
 		}
 		m := newFlagship(1)
