@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/godl/godl/internal/parallel"
+	"github.com/godl/godl/tensor/cpu/internal/asm"
 	"github.com/godl/godl/tensor/device"
 )
 
@@ -12,7 +13,7 @@ import (
 // reading the gradient and the state buffers and writing the parameter and the buffers, with
 // the operations and roundings device.SGDArgs and its siblings define. Each loop is plain Go
 // over contiguous slices, cut into fixed blocks that run in parallel (elementwise, so the
-// split changes nothing); the SIMD kernels will replace the loops' bodies. Every product
+// split changes nothing); Adam over float32 runs asm's vector kernel. Every product
 // that feeds an addition is converted to T on its own, so that the compiler never fuses the
 // two (Go may fuse x*y + z into one FMA when the target has it, which would round once
 // where the reference rounds twice).
@@ -240,7 +241,24 @@ func (t *optimTask[T]) sgd(p, g, buf []T) {
 	}
 }
 
+// adam runs asm.AdamF32 over float32 without AMSGrad (the same roundings as adamLoop, to the
+// bit), and adamLoop otherwise.
 func (t *optimTask[T]) adam(p, g, m, v, vmax []T) {
+	if vmax == nil {
+		if t32, ok := any(t).(*optimTask[float32]); ok {
+			c := asm.AdamConsts{B1: t32.b1, OM1: t32.om1, B2: t32.b2, OM2: t32.om2, Eps: t32.eps, BC2: t32.bc2,
+				StepNeg: t32.stepNeg, Decay: 1, WD: t32.wd, Maximize: t32.maximize}
+			if t32.decoupled {
+				c.Decay, c.WD = t32.decay, 0
+			}
+			asm.AdamF32(any(p).([]float32), any(g).([]float32), any(m).([]float32), any(v).([]float32), c)
+			return
+		}
+	}
+	t.adamLoop(p, g, m, v, vmax)
+}
+
+func (t *optimTask[T]) adamLoop(p, g, m, v, vmax []T) {
 	wd, b1, om1, b2, om2 := t.wd, t.b1, t.om1, t.b2, t.om2
 	eps, bc2, stepNeg, decay := t.eps, t.bc2, t.stepNeg, t.decay
 	maximize, decoupled := t.maximize, t.decoupled
@@ -251,7 +269,7 @@ func (t *optimTask[T]) adam(p, g, m, v, vmax []T) {
 			gi = -gi
 		}
 		if decoupled {
-			pi *= decay
+			pi = T(pi * decay) // rounded: pi is added to below
 		} else if wd != 0 {
 			gi += T(wd * pi)
 		}

@@ -248,8 +248,9 @@ func lstmRowsF32[T float32 | float64](b, H int, gi, gh, act, cp, c, h mat[T]) bo
 }
 
 // lstmBackRowsF32 is the LSTM backward cell over float32 operands with contiguous rows: tanh
-// of the cell state with the vector kernel, the rest in float32 as the generic loop computes
-// it. It reports false, doing nothing, for other operands.
+// of the cell state and the rest of the step with the vector kernels (asm.LSTMBackF32: the
+// generic loop's operations in float32, each product rounded apart). It reports false, doing
+// nothing, for other operands.
 func lstmBackRowsF32[T float32 | float64](b, H int, act, dh, c, cp, dc, dcp, dgi mat[T]) bool {
 	actR, ok1 := rowsOf(act, 4*H)
 	dhR, ok2 := rowsOf(dh, H)
@@ -268,24 +269,9 @@ func lstmBackRowsF32[T float32 | float64](b, H int, act, dh, c, cp, dc, dcp, dgi
 			dh, c, cp, dc, dcp := dhR(r), cR(r), cpR(r), dcR(r), dcpR(r)
 			for j0 := 0; j0 < H; j0 += lstmChunk {
 				j1 := min(H, j0+lstmChunk)
-				n := j1 - j0
-				tcs := tmp[:n]
+				tcs := tmp[:j1-j0]
 				asm.TanhF32(tcs, c[j0:j1])
-				gi, gf, gg, go_ := g[j0:j1], g[H+j0:H+j1], g[2*H+j0:2*H+j1], g[3*H+j0:3*H+j1]
-				di, df, dgg, do_ := dg[j0:j1], dg[H+j0:H+j1], dg[2*H+j0:2*H+j1], dg[3*H+j0:3*H+j1]
-				d, cpj, dcj, dcpj := dh[j0:j1], cp[j0:j1], dc[j0:j1], dcp[j0:j1]
-				_, _, _, _, _, _, _, _ = gi[n-1], gf[n-1], gg[n-1], go_[n-1], di[n-1], df[n-1], dgg[n-1], do_[n-1]
-				_, _, _, _ = d[n-1], cpj[n-1], dcj[n-1], dcpj[n-1]
-				for j, tc := range tcs {
-					i, f, gv, o, dj := gi[j], gf[j], gg[j], go_[j], d[j]
-					dO := dj * tc
-					dcT := dcj[j] + (dj*o)*(1-tc*tc)
-					di[j] = ((dcT * gv) * i) * (1 - i)
-					df[j] = ((dcT * cpj[j]) * f) * (1 - f)
-					dgg[j] = (dcT * i) * (1 - gv*gv)
-					do_[j] = (dO * o) * (1 - o)
-					dcpj[j] = dcT * f
-				}
+				asm.LSTMBackF32(dg[j0:], g[j0:], H, dh[j0:j1], tcs, cp[j0:j1], dc[j0:j1], dcp[j0:j1])
 			}
 		}
 	})

@@ -315,6 +315,143 @@ func MaxF32(x []float32) float32 {
 	return lanes[0]
 }
 
+// AdamConsts are the scalars of one Adam or AdamW step in float32, as AdamF32 takes them.
+type AdamConsts struct {
+	B1, OM1 float32 // β₁ and 1-β₁
+	B2, OM2 float32 // β₂ and 1-β₂
+	Eps     float32 // ε
+	BC2     float32 // √(1-β₂ᵗ), the second moment's bias correction
+	StepNeg float32 // -lr/(1-β₁ᵗ)
+	// Decay multiplies the parameter first: 1-lr·wd for AdamW's decoupled weight decay, 1
+	// for none (a product with 1 changes no value).
+	Decay float32
+	// WD is the coupled weight decay, wd·p added to the gradient; 0 leaves the term out
+	// (adding 0·p would turn -0 into +0, and an infinite p into NaN).
+	WD       float32
+	Maximize bool // ascend: the gradient negated
+}
+
+// The constants of Adam's kernels by index in the array they take (gen/stream.go has the
+// same).
+const (
+	adamSign  = iota // -0 to negate the gradient (maximize), +0 to keep it
+	adamDecay        // AdamConsts.Decay
+	adamWD           // AdamConsts.WD (adamWDF32 only)
+	adamB1
+	adamOM1
+	adamB2
+	adamOM2
+	adamEps
+	adamBC2
+	adamStep
+	adamK
+)
+
+// AdamF32 is one Adam (or AdamW) step over a float32 parameter p with gradient g and
+// moments m and v, without AMSGrad:
+//
+//	for i := range p {
+//		gi, pi := g[i], float32(p[i]*c.Decay)
+//		if c.Maximize { gi = -gi }
+//		if c.WD != 0 { gi += float32(c.WD * pi) }
+//		mi := float32(m[i]*c.B1) + float32(c.OM1*gi)
+//		vi := float32(v[i]*c.B2) + float32(float32(c.OM2*gi)*gi)
+//		m[i], v[i] = mi, vi
+//		denom := float32(float32(math.Sqrt(float64(vi)))/c.BC2) + c.Eps
+//		p[i] = pi + float32(float32(c.StepNeg*mi)/denom)
+//	}
+//
+// Every product is rounded before it is added (never fused), and the float64 square root
+// rounded to float32 is float32's correctly rounded one (VSQRTPS): the roundings of the CPU
+// backend's Adam loop, to the bit.
+func AdamF32(p, g, m, v []float32, c AdamConsts) {
+	check2(p, g)
+	check3(p, m, v)
+	k := [adamK]float32{adamDecay: c.Decay, adamWD: c.WD, adamB1: c.B1, adamOM1: c.OM1, adamB2: c.B2, adamOM2: c.OM2,
+		adamEps: c.Eps, adamBC2: c.BC2, adamStep: c.StepNeg}
+	if c.Maximize {
+		k[adamSign] = float32(math.Copysign(0, -1))
+	}
+	var ran bool
+	if c.WD != 0 {
+		ran = adamWDF32Asm(p, g, m, v, &k)
+	} else {
+		ran = adamF32Asm(p, g, m, v, &k)
+	}
+	if !ran {
+		adamF32Go(p, g, m, v, &c)
+	}
+}
+
+func adamF32Go(p, g, m, v []float32, c *AdamConsts) {
+	b1, om1, b2, om2, eps, bc2, step, decay, wd := c.B1, c.OM1, c.B2, c.OM2, c.Eps, c.BC2, c.StepNeg, c.Decay, c.WD
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i := range p {
+		gi, pi := g[i], float32(p[i]*decay)
+		if c.Maximize {
+			gi = -gi
+		}
+		if wd != 0 {
+			gi += float32(wd * pi)
+		}
+		mi := float32(m[i]*b1) + float32(om1*gi)
+		vi := float32(v[i]*b2) + float32(float32(om2*gi)*gi)
+		m[i], v[i] = mi, vi
+		denom := float32(float32(math.Sqrt(float64(vi)))/bc2) + eps
+		p[i] = pi + float32(float32(step*mi)/denom)
+	}
+}
+
+// LSTMBackF32 is the LSTM cell's backward over the n = len(dh) elements of a row, with the
+// gate activations i, f, g, o at gates[j], gates[s+j], gates[2s+j], gates[3s+j] (s = stride,
+// at least n) and their gradients written at the same places of dgates; tc is tanh of the
+// cell state, cp the previous cell state, dc the cell state's gradient from above and dcp
+// receives the previous cell state's:
+//
+//	for j := range dh {
+//		i, f, g, o := gates[j], gates[s+j], gates[2*s+j], gates[3*s+j]
+//		d, t := dh[j], tc[j]
+//		dO := d * t
+//		dcT := dc[j] + float32(float32(d*o)*float32(1-float32(t*t)))
+//		dgates[j] = float32(float32(dcT*g)*i) * float32(1-i)
+//		dgates[s+j] = float32(float32(dcT*cp[j])*f) * float32(1-f)
+//		dgates[2*s+j] = float32(dcT*i) * float32(1-float32(g*g))
+//		dgates[3*s+j] = float32(dO*o) * float32(1-o)
+//		dcp[j] = dcT * f
+//	}
+//
+// Every product is rounded before it is added (never fused). Each element reads all its
+// inputs before it writes, so the outputs may alias inputs at the same places (dgates the
+// gates, dcp dc or cp).
+func LSTMBackF32(dgates, gates []float32, stride int, dh, tc, cp, dc, dcp []float32) {
+	n := len(dh)
+	check3(dh, tc, cp)
+	check3(dh, dc, dcp)
+	if stride < n || len(gates) < 3*stride+n || len(dgates) < 3*stride+n {
+		panic("asm: LSTMBackF32's gates are short or overlap") // a broken internal contract
+	}
+	if !lstmBackF32Asm(dgates, gates, stride, dh, tc, cp, dc, dcp) {
+		lstmBackF32Go(dgates, gates, stride, dh, tc, cp, dc, dcp)
+	}
+}
+
+func lstmBackF32Go(dgates, gates []float32, s int, dh, tc, cp, dc, dcp []float32) {
+	n := len(dh)
+	gi, gf, gg, gO := gates[:n], gates[s:s+n], gates[2*s:2*s+n], gates[3*s:3*s+n]
+	di, df, dg, dO := dgates[:n], dgates[s:s+n], dgates[2*s:2*s+n], dgates[3*s:3*s+n]
+	tc, cp, dc, dcp = tc[:n], cp[:n], dc[:n], dcp[:n]
+	for j, d := range dh {
+		i, f, g, o, t := gi[j], gf[j], gg[j], gO[j], tc[j]
+		do := d * t
+		dcT := dc[j] + float32(float32(d*o)*float32(1-float32(t*t)))
+		di[j] = float32(float32(dcT*g)*i) * float32(1-i)
+		df[j] = float32(float32(dcT*cp[j])*f) * float32(1-f)
+		dg[j] = float32(dcT*i) * float32(1-float32(g*g))
+		dO[j] = float32(do*o) * float32(1-o)
+		dcp[j] = dcT * f
+	}
+}
+
 func check2(dst, x []float32) {
 	if len(x) != len(dst) {
 		panic("asm: vector lengths differ") // not a caller bug: a broken internal contract

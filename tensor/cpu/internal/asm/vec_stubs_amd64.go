@@ -377,3 +377,63 @@ func sumF32AVX512(x *float32, n int, lanes *[32]float64)
 
 //go:noescape
 func maxF32AVX512(x *float32, n int, lanes *[32]float32) (nan bool)
+
+//go:noescape
+func adamF32AVX2(p, grad, m, v *float32, n int, k *[adamK]float32)
+
+//go:noescape
+func adamF32AVX512(p, grad, m, v *float32, n int, k *[adamK]float32)
+
+// adamF32Asm runs the assembly kernel when the CPU has one and reports whether it did.
+func adamF32Asm(p, grad, m, v []float32, k *[adamK]float32) bool {
+	switch {
+	case len(p) == 0:
+	case best >= AVX512:
+		adamF32AVX512(unsafe.SliceData(p), unsafe.SliceData(grad), unsafe.SliceData(m), unsafe.SliceData(v), len(p), k)
+	case best >= AVX2:
+		adamF32AVX2(unsafe.SliceData(p), unsafe.SliceData(grad), unsafe.SliceData(m), unsafe.SliceData(v), len(p), k)
+	default:
+		return false
+	}
+	return true
+}
+
+//go:noescape
+func adamWDF32AVX2(p, grad, m, v *float32, n int, k *[adamK]float32)
+
+//go:noescape
+func adamWDF32AVX512(p, grad, m, v *float32, n int, k *[adamK]float32)
+
+// adamWDF32Asm runs the assembly kernel when the CPU has one and reports whether it did.
+func adamWDF32Asm(p, grad, m, v []float32, k *[adamK]float32) bool {
+	switch {
+	case len(p) == 0:
+	case best >= AVX512:
+		adamWDF32AVX512(unsafe.SliceData(p), unsafe.SliceData(grad), unsafe.SliceData(m), unsafe.SliceData(v), len(p), k)
+	case best >= AVX2:
+		adamWDF32AVX2(unsafe.SliceData(p), unsafe.SliceData(grad), unsafe.SliceData(m), unsafe.SliceData(v), len(p), k)
+	default:
+		return false
+	}
+	return true
+}
+
+//go:noescape
+func lstmBackF32AVX2(dgates, gates *float32, stride int, dh, tc, cp, dc, dcp *float32, n int)
+
+//go:noescape
+func lstmBackF32AVX512(dgates, gates *float32, stride int, dh, tc, cp, dc, dcp *float32, n int)
+
+// lstmBackF32Asm runs the assembly kernel when the CPU has one and reports whether it did.
+func lstmBackF32Asm(dgates, gates []float32, stride int, dh, tc, cp, dc, dcp []float32) bool {
+	switch {
+	case len(dh) == 0:
+	case best >= AVX512:
+		lstmBackF32AVX512(unsafe.SliceData(dgates), unsafe.SliceData(gates), stride, unsafe.SliceData(dh), unsafe.SliceData(tc), unsafe.SliceData(cp), unsafe.SliceData(dc), unsafe.SliceData(dcp), len(dh))
+	case best >= AVX2:
+		lstmBackF32AVX2(unsafe.SliceData(dgates), unsafe.SliceData(gates), stride, unsafe.SliceData(dh), unsafe.SliceData(tc), unsafe.SliceData(cp), unsafe.SliceData(dc), unsafe.SliceData(dcp), len(dh))
+	default:
+		return false
+	}
+	return true
+}

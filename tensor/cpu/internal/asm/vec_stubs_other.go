@@ -22,3 +22,11 @@ func sigmoidF32Asm([]float32, []float32) bool             { return false }
 func tanhF32Asm([]float32, []float32) bool                { return false }
 func logF32Asm([]float32, []float32) bool                 { return false }
 func geluF32Asm([]float32, []float32) bool                { return false }
+
+func adamF32Asm([]float32, []float32, []float32, []float32, *[adamK]float32) bool { return false }
+
+func adamWDF32Asm([]float32, []float32, []float32, []float32, *[adamK]float32) bool { return false }
+
+func lstmBackF32Asm([]float32, []float32, int, []float32, []float32, []float32, []float32, []float32) bool {
+	return false
+}

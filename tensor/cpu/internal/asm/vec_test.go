@@ -265,3 +265,140 @@ func TestSumAndMaxF32(t *testing.T) {
 	assert.Equal(t, 0.0, SumF32(nil))
 	require.Panics(t, func() { AddF32(make([]float32, 3), x[:3], x[:2]) })
 }
+
+// TestAdamF32MatchesItsTwin runs AdamF32 at every level the CPU has against its pure-Go twin,
+// bit for bit, on random lengths 0..300 at unaligned offsets with NaN guard bands around the
+// three outputs (p, m, v), over every combination of the options.
+func TestAdamF32MatchesItsTwin(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for iter := range 600 {
+		n := r.IntN(301)
+		if iter < 40 {
+			n = iter
+		}
+		hostileOnes := iter%3 == 0
+		draw := func(int) float32 {
+			if hostileOnes {
+				return hostile(r)
+			}
+			return float32(r.NormFloat64())
+		}
+		pos := func(int) float32 { // second moments are not negative, but for hostile inputs
+			if hostileOnes {
+				return hostile(r)
+			}
+			return float32(r.ExpFloat64())
+		}
+		b1, b2 := float32(0.9), float32(0.999)
+		c := AdamConsts{B1: b1, OM1: 1 - b1, B2: b2, OM2: 1 - b2, Eps: 1e-8, BC2: float32(r.Float64()),
+			StepNeg: -float32(r.Float64() * 1e-2), Decay: 1, Maximize: iter&1 != 0}
+		switch iter / 2 % 3 {
+		case 1:
+			c.Decay = 1 - float32(r.Float64()*1e-3)
+		case 2:
+			c.WD = float32(r.Float64() * 1e-2)
+		}
+		offs := [4]int{r.IntN(16), r.IntN(16), r.IntN(16), r.IntN(16)}
+		_, p0 := guarded(n, offs[0], draw)
+		_, g := guarded(n, offs[1], draw)
+		_, m0 := guarded(n, offs[2], draw)
+		_, v0 := guarded(n, offs[3], pos)
+		var want [3][]float32
+		for _, l := range []Level{Generic, AVX2, AVX512} {
+			pa, p := guarded(n, offs[0], func(i int) float32 { return p0[i] })
+			ma, m := guarded(n, offs[2], func(i int) float32 { return m0[i] })
+			va, v := guarded(n, offs[3], func(i int) float32 { return v0[i] })
+			if !atLevel(l, func() { AdamF32(p, g, m, v, c) }) {
+				continue
+			}
+			what := fmt.Sprintf("Adam at %s, n=%d, offsets %v, %+v", l, n, offs, c)
+			checkGuards(t, pa, offs[0], n, what+" (p)")
+			checkGuards(t, ma, offs[2], n, what+" (m)")
+			checkGuards(t, va, offs[3], n, what+" (v)")
+			if want[0] == nil {
+				want = [3][]float32{p, m, v}
+				continue
+			}
+			for k, got := range [3][]float32{p, m, v} {
+				for i := range got {
+					if !sameBits(got[i], want[k][i]) {
+						t.Fatalf("%s: output %d element %d = %v (%#x), twin %v (%#x); p %v g %v m %v v %v", what, k, i,
+							got[i], math.Float32bits(got[i]), want[k][i], math.Float32bits(want[k][i]), p0[i], g[i], m0[i], v0[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLSTMBackF32MatchesItsTwin runs LSTMBackF32 at every level the CPU has against its pure-Go
+// twin, bit for bit, on random lengths 0..300 and strides at unaligned offsets, with NaN
+// guard bands around dcp and around and between the gradients' gate rows; some cases write
+// the gradients over the gates and dcp over dc, as the CPU backend's cell may.
+func TestLSTMBackF32MatchesItsTwin(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	for iter := range 600 {
+		n := r.IntN(301)
+		if iter < 40 {
+			n = iter
+		}
+		stride := n + r.IntN(3)*r.IntN(20)
+		hostileOnes := iter%3 == 0
+		draw := func(int) float32 {
+			if hostileOnes {
+				return hostile(r)
+			}
+			return float32(r.NormFloat64())
+		}
+		gate := func(int) float32 { // activations lie in [0, 1] or [-1, 1]
+			if hostileOnes {
+				return hostile(r)
+			}
+			return float32(r.Float64()*2 - 1)
+		}
+		inPlace := iter%4 == 1
+		offs := [7]int{r.IntN(16), r.IntN(16), r.IntN(16), r.IntN(16), r.IntN(16), r.IntN(16), r.IntN(16)}
+		_, gates := guarded(3*stride+n, offs[0], gate)
+		_, dh := guarded(n, offs[1], draw)
+		_, tc := guarded(n, offs[2], gate)
+		_, cp := guarded(n, offs[3], draw)
+		_, dc := guarded(n, offs[4], draw)
+		var want [2][]float32
+		for _, l := range []Level{Generic, AVX2, AVX512} {
+			dga, dg := guarded(3*stride+n, offs[5], func(int) float32 { return float32(math.NaN()) })
+			dcpa, dcp := guarded(n, offs[6], func(int) float32 { return float32(math.NaN()) })
+			gs, dcs := gates, dc
+			if inPlace {
+				copy(dg, gates)
+				copy(dcp, dc)
+				gs, dcs = dg, dcp
+			}
+			if !atLevel(l, func() { LSTMBackF32(dg, gs, stride, dh, tc, cp, dcs, dcp) }) {
+				continue
+			}
+			what := fmt.Sprintf("LSTMBack at %s, n=%d stride %d, offsets %v, in place %v", l, n, stride, offs, inPlace)
+			checkGuards(t, dcpa, offs[6], n, what+" (dcp)")
+			for i, x := range dga {
+				j := i - guard - offs[5]
+				if (stride == 0 || j < 0 || j >= 3*stride+n || j%stride >= n) && x == x && !inPlace {
+					t.Fatalf("%s: dgates element %d outside the output written (%v)", what, j, x)
+				}
+			}
+			if want[0] == nil {
+				want = [2][]float32{dg, dcp}
+				continue
+			}
+			for k, got := range [2][]float32{dg, dcp} {
+				for i := range got {
+					if !sameBits(got[i], want[k][i]) {
+						t.Fatalf("%s: output %d element %d = %v (%#x), twin %v (%#x)", what, k, i,
+							got[i], math.Float32bits(got[i]), want[k][i], math.Float32bits(want[k][i]))
+					}
+				}
+			}
+		}
+	}
+	require.Panics(t, func() {
+		LSTMBackF32(make([]float32, 7), make([]float32, 7), 1, make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2))
+	})
+}

@@ -320,6 +320,9 @@ DATA maskF32<>+40(SB)/8, $0
 DATA maskF32<>+48(SB)/8, $0
 DATA maskF32<>+56(SB)/8, $0
 GLOBL maskF32<>(SB), RODATA|NOPTR, $64
+
+DATA oneF32<>+0(SB)/4, $0x3f800000
+GLOBL oneF32<>(SB), RODATA|NOPTR, $4
 `)
 	for _, k := range mapKernels {
 		if k.consts != nil {
@@ -336,6 +339,9 @@ GLOBL maskF32<>(SB), RODATA|NOPTR, $64
 		}
 		sumKernel(f, v)
 		maxKernel(f, v)
+		adamKernel(f, v, false)
+		adamKernel(f, v, true)
+		lstmBackKernel(f, v)
 	}
 	return f
 }
@@ -366,6 +372,14 @@ func vecStubs() []byte {
 		fmt.Fprintf(&b, "\n//go:noescape\nfunc sumF32%s(x *float32, n int, lanes *[32]float64)\n", v.name)
 		fmt.Fprintf(&b, "\n//go:noescape\nfunc maxF32%s(x *float32, n int, lanes *[32]float32) (nan bool)\n", v.name)
 	}
+	for _, k := range streamKernels {
+		for _, v := range []isa{avx2, avx512} {
+			fmt.Fprintf(&b, "\n//go:noescape\nfunc %s%s(%s)\n", k.name, v.name, k.params)
+		}
+		fmt.Fprintf(&b, "\n// %sAsm runs the assembly kernel when the CPU has one and reports whether it did.\n", k.name)
+		fmt.Fprintf(&b, "func %sAsm(%s) bool {\n\tswitch {\n\tcase len(%s) == 0:\n\tcase best >= AVX512:\n\t\t%sAVX512(%s)\n\tcase best >= AVX2:\n\t\t%sAVX2(%s)\n\tdefault:\n\t\treturn false\n\t}\n\treturn true\n}\n",
+			k.name, k.gparams, k.lenOf, k.name, k.call, k.name, k.call)
+	}
 	return b.Bytes()
 }
 
@@ -383,6 +397,9 @@ func vecStubsOther() []byte {
 			params = "[]float32, []float32, float32"
 		}
 		fmt.Fprintf(&b, "func %sAsm(%s) bool { return false }\n", k.name, params)
+	}
+	for _, k := range streamKernels {
+		fmt.Fprintf(&b, "\nfunc %sAsm(%s) bool { return false }\n", k.name, k.otypes)
 	}
 	return b.Bytes()
 }
