@@ -453,7 +453,11 @@ func RNNBackward(s *RNNSequence, dy, dhN, dcN *Tensor) RNNGrads {
 	}
 	if s.w.BIh != nil {
 		g.BIh = dgi.Sum(0)
-		g.BHh = dgh.Sum(0)
+		if dgh == dgi { // both biases add to the same pre-activations: one sum serves both
+			g.BHh = g.BIh.Clone()
+		} else {
+			g.BHh = dgh.Sum(0)
+		}
 		if N == 0 {
 			g.BIh.Fill(0)
 			g.BHh.Fill(0)
