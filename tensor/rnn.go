@@ -57,7 +57,7 @@ type RNNSequence struct {
 func (s *RNNSequence) Temporaries() []*Tensor {
 	var out []*Tensor
 	for _, t := range []*Tensor{s.xp, s.gi, s.act, s.hPrev, s.cPrev, s.cs} {
-		if t != nil {
+		if t != nil && (t != s.act || s.act != s.gi) {
 			out = append(out, t)
 		}
 	}
@@ -211,8 +211,15 @@ func RNNForward(mode RNNMode, x *Tensor, w RNNWeights, h0, c0 *Tensor, lengths [
 	}
 	gh := sc.Own(alloc(dev, dt, []int{B, G * H}))
 	rows := max(N, 1)
-	if keep {
+	if keep && A == G {
+		// The step's activations overwrite its input projection, which nothing reads
+		// afterwards (the kernels allow Act to be Gi, and DGi to be Act): one [N, G·H]
+		// buffer serves as the projection, the activations and their gradient.
+		s.act = s.gi
+	} else if keep {
 		s.act = alloc(dev, dt, []int{rows, A * H})
+	}
+	if keep {
 		s.hPrev = alloc(dev, dt, []int{rows, H})
 		if mode == LSTM {
 			s.cPrev = alloc(dev, dt, []int{rows, H})
@@ -597,11 +604,16 @@ func composedCellBackward(mode RNNMode, dev Device, H int, a device.RNNCellArgs)
 		tc := s.Own(c.Tanh())
 		do := s.Own(dh.Mul(tc))
 		dcT := s.Own(dc.Add(tanhGrad(s.Own(dh.Mul(o)), tc)))
-		gate(dgi, 0).CopyFrom(sigmoidGrad(s.Own(dcT.Mul(g)), i))
-		gate(dgi, 1).CopyFrom(sigmoidGrad(s.Own(dcT.Mul(cPrev)), f))
-		gate(dgi, 2).CopyFrom(tanhGrad(s.Own(dcT.Mul(i)), g))
-		gate(dgi, 3).CopyFrom(sigmoidGrad(do, o))
-		borrow(dev, a.DCPrev).CopyFrom(s.Own(dcT.Mul(f)))
+		// Every gradient is computed before any is written: DGi may be Act itself.
+		di := sigmoidGrad(s.Own(dcT.Mul(g)), i)
+		df := sigmoidGrad(s.Own(dcT.Mul(cPrev)), f)
+		dg := tanhGrad(s.Own(dcT.Mul(i)), g)
+		dO := sigmoidGrad(do, o)
+		dcp := s.Own(dcT.Mul(f))
+		for k, v := range []*Tensor{di, df, dg, dO} {
+			gate(dgi, k).CopyFrom(v)
+		}
+		borrow(dev, a.DCPrev).CopyFrom(dcp)
 	case GRU:
 		r, z, n, hn := gate(act, 0), gate(act, 1), gate(act, 2), gate(act, 3)
 		hp := borrow(dev, a.HPrev)

@@ -64,6 +64,12 @@ func (m RNNMode) ActWidth() int {
 // input and from the hidden side; equal except for the GRU's n gate) and, for the LSTM, DCPrev
 // are written; for the GRU, DHPrev receives the part of HPrev's gradient that skips the
 // hidden projection (z·DH), to which the caller adds DGh·Whh.
+//
+// Aliasing: an element's outputs depend only on the inputs at its own row and unit, and a
+// kernel reads all of those before it writes any of its outputs, so an output may be an
+// input of the same shape: package tensor passes Act = Gi forward and DGi = DGh = Act
+// backward for the LSTM and the plain RNNs (one buffer for a layer's projection, its
+// activations and their gradient), and updates the state buffers in place.
 type RNNCellArgs struct {
 	Gi, Gh, HPrev, CPrev, Bhh Strided
 	Act, H, C                 Strided
