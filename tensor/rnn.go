@@ -56,8 +56,8 @@ type RNNSequence struct {
 // releases them itself (autograd.Context.ReleaseWithGraph); Release releases them all.
 func (s *RNNSequence) Temporaries() []*Tensor {
 	var out []*Tensor
-	for _, t := range []*Tensor{s.xp, s.gi, s.act, s.hPrev, s.cPrev, s.cs} {
-		if t != nil && (t != s.act || s.act != s.gi) {
+	for i, t := range []*Tensor{s.xp, s.gi, s.act, s.hPrev, s.cPrev, s.cs} {
+		if t != nil && !(i == 2 && t == s.gi) { // act may be gi itself: listed once
 			out = append(out, t)
 		}
 	}
