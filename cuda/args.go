@@ -61,4 +61,8 @@ const (
 	randomArgsWords  = descWords + 7
 	matmulArgsWords  = descWords + 6
 	rnnArgsWords     = 3 + 14*4
+	sgdArgsWords     = 1 + 3 + 4 + 3 // n, 3 operands, 4 scalars, 3 flags (optim.cu)
+	adamArgsWords    = 1 + 5 + 9 + 2
+	rmspropArgsWords = 1 + 5 + 6 + 1
+	adagradArgsWords = 1 + 3 + 3 + 1
 )

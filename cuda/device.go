@@ -29,8 +29,9 @@ func Compiled() bool { return true }
 // Device is an open CUDA device: one GPU, its primary context, one stream, a cuBLAS handle,
 // the kernels loaded from the embedded PTX, a caching allocator and pinned staging memory.
 // It implements device.Device and the optional device.Syncer, device.SoftmaxKernel,
-// device.RNNCellKernel and device.Transferer. It is safe for concurrent use (tensors freed by
-// the garbage collector's cleanups arrive from other goroutines).
+// device.RNNCellKernel, device.OptimizerKernel and device.Transferer. It is safe for
+// concurrent use (tensors freed by the garbage collector's cleanups arrive from other
+// goroutines).
 type Device struct {
 	mu     sync.Mutex
 	drv    *driver
@@ -52,11 +53,12 @@ type Device struct {
 }
 
 var (
-	_ device.Device        = (*Device)(nil)
-	_ device.Syncer        = (*Device)(nil)
-	_ device.SoftmaxKernel = (*Device)(nil)
-	_ device.RNNCellKernel = (*Device)(nil)
-	_ device.Transferer    = (*Device)(nil)
+	_ device.Device          = (*Device)(nil)
+	_ device.Syncer          = (*Device)(nil)
+	_ device.SoftmaxKernel   = (*Device)(nil)
+	_ device.RNNCellKernel   = (*Device)(nil)
+	_ device.OptimizerKernel = (*Device)(nil)
+	_ device.Transferer      = (*Device)(nil)
 )
 
 var (

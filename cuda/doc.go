@@ -24,7 +24,7 @@
 //
 // The kernels are CUDA C in kernels/*.cu, one file per family of operations (elementwise,
 // reductions and softmax, indexing, random numbers, the Int64 matrix product, the recurrent
-// cells). kernels/build.sh compiles them to PTX with Debian's clang and its NVPTX back end
+// cells, the optimizer updates). kernels/build.sh compiles them to PTX with Debian's clang and its NVPTX back end
 // (clang-19 -x cuda --cuda-device-only -nocudainc -nocudalib --cuda-gpu-arch=sm_80), and the
 // PTX is checked in beside its source and embedded in the binary; the device loads it with
 // cuModuleLoadData, and the driver JIT-compiles it for the GPU at hand (any GPU from sm_80 on:
@@ -79,7 +79,12 @@
 // the CPU, and ArgMax and ArgMin keep the first index (a NaN counts as the extreme) however
 // the work is split. Softmax and log-softmax are one fused kernel per row (SoftmaxKernel).
 // The recurrent cells (LSTM, GRU and the plain RNNs, forward and backward) are fused kernels
-// (RNNCellKernel) that round every intermediate value where the CPU does. Random draws
+// (RNNCellKernel) that round every intermediate value where the CPU does. The optimizer
+// updates (SGD, Adam and AdamW, RMSprop, Adagrad) are one fused kernel per step of a
+// parameter (OptimizerKernel): one thread per element reads the parameter, its gradient and
+// the state buffers and writes them back, rounding every product, quotient and square root
+// to the dtype on its own as the CPU does, so that the two agree to the bit; operands that
+// are not contiguous go through a contiguous temporary, and the step never waits. Random draws
 // compute Philox 4x32-10 exactly as device.RandomValue defines it, so Uniform and Bernoulli
 // match the CPU bit for bit.
 //

@@ -18,6 +18,12 @@ func kernelTable() map[string]int {
 		"rnn_backward_f32": rnnArgsWords,
 		"rnn_backward_f64": rnnArgsWords,
 	}
+	for _, a := range []string{"f32", "f64"} {
+		t["optim_sgd_"+a] = sgdArgsWords
+		t["optim_adam_"+a] = adamArgsWords
+		t["optim_rmsprop_"+a] = rmspropArgsWords
+		t["optim_adagrad_"+a] = adagradArgsWords
+	}
 	sfx := []string{"f32", "f64", "i64"}
 	for _, a := range sfx {
 		t["unary_"+a] = unaryArgsWords

@@ -94,7 +94,7 @@ run() {
 
 # ---- tests ----------------------------------------------------------------------------------
 # The cuda package: the unit tests, the conformance suite, the device tests, the recurrent
-# cells and the flagship training step against the CPU, on cuda:0.
+# cells, the optimizer updates and the flagship training step against the CPU, on cuda:0.
 run cuda-tests 170 cuda "$root/devbin/cuda.test" -test.v -test.timeout 165s
 # autograd's gradient checks, PyTorch fixtures and end-to-end models, on cuda:0 among others.
 run autograd-tests 80 autograd "$root/devbin/autograd.test" -test.v -test.timeout 75s \
