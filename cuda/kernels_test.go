@@ -142,3 +142,27 @@ func TestKernelErrorCodes(t *testing.T) {
 	assert.Regexp(t, `#define MAXOPS `+strconv.Itoa(maxOps)+`\n`, string(b))
 	assert.Regexp(t, `#define MAX_BLOCK `+strconv.Itoa(blockSize)+`\n`, string(b))
 }
+
+// TestKernelsRoundEveryOperation checks the PTX for what the emulator cannot see: no fused
+// multiply-add, and every floating-point addition, subtraction and multiplication with an
+// explicit rounding mode (.rn), which the driver's JIT must not contract into a fused
+// multiply-add either. The kernels round each operation where the CPU does (the optimizer
+// updates, the recurrent cells) only if the GPU does too.
+func TestKernelsRoundEveryOperation(t *testing.T) {
+	files, err := filepath.Glob("kernels/*.ptx")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	arith := regexp.MustCompile(`(?m)^\s+(add|sub|mul)((\.\w+)*)\.f(32|64)\s`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		src := string(b)
+		assert.NotRegexp(t, `(?m)^\s+fma\.`, src, "%s has a fused multiply-add", f)
+		for _, m := range arith.FindAllStringSubmatch(src, -1) {
+			assert.Contains(t, m[2], ".rn", "%s: %q has no explicit rounding", f, strings.TrimSpace(m[0]))
+		}
+	}
+	optim, err := os.ReadFile("kernels/optim.ptx")
+	require.NoError(t, err)
+	assert.Regexp(t, `mul\.rn\.f32`, string(optim))
+}

@@ -355,7 +355,8 @@ func TestOptimizerStepRejects(t *testing.T) {
 
 // TestOptimizersOnTheDeviceMatchTheCPU trains parameters with every optimizer of package
 // optim (a few option sets each) for three steps on the device and on the CPU, from the same
-// values and gradients, and requires the same bits; the device's composed form (primitives
+// values and gradients (parameters of several shapes, a scalar and an empty one among them),
+// and requires the same bits; the device's composed form (primitives
 // instead of the fused kernel) must give them too. No step waits for the device.
 func TestOptimizersOnTheDeviceMatchTheCPU(t *testing.T) {
 	dev := cudatest.Device(t)
@@ -389,7 +390,7 @@ func TestOptimizersOnTheDeviceMatchTheCPU(t *testing.T) {
 			return optim.NewAdagrad(p, o)
 		},
 	}
-	shapes := []tensor.Shape{{6, 5}, {5}, {2, 3, 4}}
+	shapes := []tensor.Shape{{6, 5}, {5}, {2, 3, 4}, {}, {0, 3}}
 	for name, mk := range makers {
 		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
 			t.Run(fmt.Sprintf("%s/%s", name, dt), func(t *testing.T) {
