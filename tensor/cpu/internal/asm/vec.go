@@ -428,7 +428,7 @@ func LSTMBackF32(dgates, gates []float32, stride int, dh, tc, cp, dc, dcp []floa
 	check3(dh, tc, cp)
 	check3(dh, dc, dcp)
 	if stride < n || len(gates) < 3*stride+n || len(dgates) < 3*stride+n {
-		panic("asm: LSTMBackF32's gates are short or overlap") // a broken internal contract
+		panic("asm: LSTMBackF32's gates are short or overlap") // not a caller bug: a broken internal contract
 	}
 	if !lstmBackF32Asm(dgates, gates, stride, dh, tc, cp, dc, dcp) {
 		lstmBackF32Go(dgates, gates, stride, dh, tc, cp, dc, dcp)
