@@ -1,7 +1,9 @@
-//go:build linux && !race
+//go:build linux && !race && !noasm
 
 // The race detector keeps shadow memory several times the size of the heap, so a process's
 // RSS under it says nothing about the program's own memory: this test is built without it.
+// It is left out of the noasm build too: memory does not depend on which kernels run, and
+// 1,000 steps on the pure-Go GEMM take over ten minutes.
 
 package nn
 
