@@ -40,6 +40,9 @@ func UnderLimit(t *testing.T, limit int64, body func()) {
 	require.NoError(t, err)
 	cmd := exec.Command(exe, "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
+	// The child dies with the test binary (a -timeout that kills the parent would otherwise
+	// leave it running).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
