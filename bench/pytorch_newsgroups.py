@@ -19,6 +19,7 @@ format; the final line is a JSON object with every figure.
 import argparse
 import json
 import os
+import sys
 import time
 
 import torch
@@ -71,6 +72,8 @@ def main():
     ap.add_argument("export", help="the folder the Go program's -export wrote")
     ap.add_argument("--epochs", type=int, default=0, help="epochs (default: the exported run's)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-batches", type=int, default=0, help="train on the first N batches of each epoch only (0: all) and skip the evaluation, to time a slow run")
+    ap.add_argument("--progress", type=int, default=20, help="print the time every N batches on stderr (0: never)")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     torch.manual_seed(args.seed)
@@ -96,7 +99,14 @@ def main():
         model.train()
         loss_sum, seen, tokens = 0.0, 0, 0
         start = time.perf_counter()
-        for idx in batches[ep % len(batches)]:
+        epoch_batches = batches[ep % len(batches)]
+        if args.max_batches:
+            epoch_batches = epoch_batches[: args.max_batches]
+        for n, idx in enumerate(epoch_batches):
+            if args.progress and n and n % args.progress == 0:
+                el = time.perf_counter() - start
+                print(f"  epoch {ep + 1} batch {n}/{len(epoch_batches)}: {el:.1f}s, {tokens / el:.0f} tokens/s, "
+                      f"loss {loss_sum / seen:.4f}", file=sys.stderr, flush=True)
             ids, lengths, y = collate(train, train_y, idx)
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(ids, lengths), y)
@@ -111,12 +121,12 @@ def main():
         start = time.perf_counter()
         right, test_loss = 0, 0.0
         with torch.no_grad():
-            for ids, lengths, y in test_batches:
+            for ids, lengths, y in test_batches if not args.max_batches else []:
                 logits = model(ids, lengths)
                 test_loss += F.cross_entropy(logits, y, reduction="sum").item()
                 right += int((logits.argmax(1) == y).sum())
         eval_s = time.perf_counter() - start
-        st = dict(epoch=ep + 1, train_loss=loss_sum / seen, test_loss=test_loss / len(test),
+        st = dict(epoch=ep + 1, batches=len(epoch_batches), tokens=tokens, train_loss=loss_sum / seen, test_loss=test_loss / len(test),
                   test_accuracy=right / len(test), train_seconds=train_s, eval_seconds=eval_s,
                   tokens_per_second=tokens / train_s)
         history.append(st)

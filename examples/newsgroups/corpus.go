@@ -114,8 +114,8 @@ func (e Encoded) Lens() []int {
 }
 
 // Featurizer turns posts into the ids a model reads: the first MaxLen tokens looked up in the
-// vocabulary (CountVectorizer's tokenizer), and for the bag model their bigrams hashed into
-// Buckets ids after the vocabulary's.
+// vocabulary (CountVectorizer's tokenizer). For the bag model, the tokens outside the
+// vocabulary and the bigrams are hashed into Buckets ids after the vocabulary's.
 type Featurizer struct {
 	Vocab   *text.Vocab
 	MaxLen  int
@@ -141,10 +141,21 @@ func (f *Featurizer) Encode(s string) []int64 {
 	if f.MaxLen > 0 && len(toks) > f.MaxLen {
 		toks = toks[:f.MaxLen]
 	}
-	ids := f.Vocab.Encode(toks)
-	if f.Bigrams && len(toks) > 1 {
+	var ids []int64
+	if f.Bigrams {
+		// fastText keeps every word: the ones outside the vocabulary are hashed with the bigrams.
 		h := text.Hasher{Buckets: f.Buckets, Offset: int64(f.Vocab.Len())}
-		ids = append(ids, h.IDs(text.NGrams(toks, 2, 2, " "))...)
+		ids = make([]int64, len(toks), 2*len(toks))
+		for i, t := range toks {
+			if ids[i] = f.Vocab.ID(t); ids[i] == text.UnkID {
+				ids[i] = h.ID(t)
+			}
+		}
+		if len(toks) > 1 {
+			ids = append(ids, h.IDs(text.NGrams(toks, 2, 2, " "))...)
+		}
+	} else {
+		ids = f.Vocab.Encode(toks)
 	}
 	if len(ids) == 0 {
 		ids = []int64{text.UnkID}
