@@ -48,6 +48,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	_ "github.com/godl/godl/cuda" // registers the "cuda" device (a stub without -tags cuda)
@@ -81,6 +82,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfg := o.cfg
 	tensor.SetNumThreads(cfg.Threads)
 	runtime.GOMAXPROCS(max(cfg.Threads, 2))
+	debug.SetGCPercent(o.gcPct)
 
 	if o.predict != "" {
 		txt, err := readText(o.predict, stdin)

@@ -256,7 +256,7 @@ func (r *Run) Evaluate(e Encoded) (pred []int, loss float64) {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(e.IDs[a]) - len(e.IDs[b]) })
 	pred = make([]int, len(e.IDs))
-	const size = 256
+	size := max(r.Cfg.Batch, 1) // batches of training size: the peak memory stays the training step's
 	for lo := 0; lo < len(order); lo += size {
 		b := makeBatch(e, order[lo:min(lo+size, len(order))], r.Cfg.Model == ModelBag, r.Dev)
 		logits := r.Model.Forward(b, false)
