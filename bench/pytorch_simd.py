@@ -62,8 +62,8 @@ def main():
         ("sgemm/rnn-dX-64x128x512-Bt", 1, 64, 128, 512, False, True, torch.float32),
         ("sgemm/proj-12800x512x100", 1, 12800, 512, 100, False, False, torch.float32),
         ("sgemm/attn-16x128x128x32", 16, 128, 128, 32, False, False, torch.float32),
-        ("dgemm/512", 1, 512, 512, 512, False, False, torch.float64),
     ]
+    mms += [(f"dgemm/{s}", 1, s, s, s, False, False, torch.float64) for s in (64, 128, 256, 512, 1024, 2048)]
     for name, batch, m, n, k, ta, tb, dt in mms:
         x, y = operand(batch, m, k, ta, dt), operand(batch, k, n, tb, dt)
         flops = 2.0 * batch * m * n * k

@@ -34,8 +34,10 @@ func BenchmarkSIMD(b *testing.B) {
 		mm{name: "sgemm/rnn-dX-64x128x512-Bt", batch: 1, m: 64, n: 128, k: 512, tb: true},
 		mm{name: "sgemm/proj-12800x512x100", batch: 1, m: 12800, n: 512, k: 100},
 		mm{name: "sgemm/attn-16x128x128x32", batch: 16, m: 128, n: 128, k: 32},
-		mm{name: "dgemm/512", batch: 1, m: 512, n: 512, k: 512},
 	)
+	for _, s := range []int{64, 128, 256, 512, 1024, 2048} {
+		mms = append(mms, mm{name: fmt.Sprintf("dgemm/%d", s), batch: 1, m: s, n: s, k: s})
+	}
 	for _, threads := range []int{1, 2} {
 		for _, c := range mms {
 			b.Run(fmt.Sprintf("%s/t%d", c.name, threads), func(b *testing.B) {
