@@ -281,6 +281,16 @@ func TestLoadErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), "lstm.weight_hh_l0")
 		assert.Contains(t, err.Error(), modelFile)
 	})
+	t.Run("sizes no memory holds", func(t *testing.T) {
+		d := copyDir(t)
+		s, err := readSettings(d)
+		require.NoError(t, err)
+		s.Config.Embed = 1 << 40
+		require.NoError(t, writeJSON(filepath.Join(d, settingsFile), s))
+		_, err = LoadPredictor(d)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "cannot be built")
+	})
 	t.Run("other model", func(t *testing.T) {
 		d := copyDir(t)
 		s, err := readSettings(d)

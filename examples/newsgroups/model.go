@@ -119,7 +119,19 @@ const (
 // NewModel builds the model cfg describes over ids in [0, vocab) (for the bag model, the
 // vocabulary's and the hashed bigrams', Featurizer.IDsSize), drawing its parameters from
 // cfg.Seed; dropout draws from dropRNG.
-func NewModel(cfg Config, vocab, classes int, dropRNG *tensor.RNG, dev tensor.Device) (Classifier, error) {
+func NewModel(cfg Config, vocab, classes int, dropRNG *tensor.RNG, dev tensor.Device) (m Classifier, err error) {
+	// Sizes from a settings file or the command line that no memory can hold (or whose
+	// products overflow) make the layers' constructors panic with a *tensor.Error: report
+	// them as an error instead.
+	defer func() {
+		if r := recover(); r != nil {
+			te, ok := r.(*tensor.Error)
+			if !ok {
+				panic(r)
+			}
+			m, err = nil, fmt.Errorf("newsgroups: a %s model of these sizes cannot be built: %w", cfg.Model, te)
+		}
+	}()
 	in := nn.Init{RNG: tensor.NewRNG(cfg.Seed), Device: dev}
 	pad := 0
 	switch cfg.Model {
