@@ -193,13 +193,22 @@ func rnnCellBackF[T float32 | float64](mode device.RNNMode, a device.RNNCellArgs
 	}
 }
 
-// rowsOf returns row r of m's first n columns when m is a float32 matrix with contiguous rows.
-func rowsOf[T float32 | float64](m mat[T], n int) (func(r int) []float32, bool) {
+// rows32 is a float32 matrix with contiguous rows of n elements, rs apart from off.
+type rows32 struct {
+	d          []float32
+	off, rs, n int
+}
+
+// at returns row r.
+func (m rows32) at(r int) []float32 { o := m.off + r*m.rs; return m.d[o : o+m.n] }
+
+// rowsOf returns m's first n columns as rows32 when m is a float32 matrix with contiguous rows.
+func rowsOf[T float32 | float64](m mat[T], n int) (rows32, bool) {
 	d, ok := any(m.d).([]float32)
 	if !ok || !m.present || m.isVector || (m.cs != 1 && n > 1) {
-		return nil, false
+		return rows32{}, false
 	}
-	return func(r int) []float32 { o := m.off + r*m.rs; return d[o : o+n] }, true
+	return rows32{d: d, off: m.off, rs: m.rs, n: n}, true
 }
 
 // lstmChunk is how many elements of a row the row kernels take at a time: their scratch
@@ -227,12 +236,12 @@ func lstmRowsF32[T float32 | float64](b, H int, gi, gh, act, cp, c, h mat[T]) bo
 	parallel.For(b, lstmRowGrain(H), func(lo, hi int) {
 		var tmp [lstmChunk]float32
 		for r := lo; r < hi; r++ {
-			g := actR(r)
-			asm.AddF32(g, giR(r), ghR(r)) // the pre-activations, summed in float32
+			g := actR.at(r)
+			asm.AddF32(g, giR.at(r), ghR.at(r)) // the pre-activations, summed in float32
 			asm.SigmoidF32(g[:2*H], g[:2*H])
 			asm.TanhF32(g[2*H:3*H], g[2*H:3*H])
 			asm.SigmoidF32(g[3*H:], g[3*H:])
-			cp, c, h := cpR(r), cR(r), hR(r)
+			cp, c, h := cpR.at(r), cR.at(r), hR.at(r)
 			for j0 := 0; j0 < H; j0 += lstmChunk {
 				j1 := min(H, j0+lstmChunk)
 				t := tmp[:j1-j0]
@@ -265,8 +274,8 @@ func lstmBackRowsF32[T float32 | float64](b, H int, act, dh, c, cp, dc, dcp, dgi
 	parallel.For(b, lstmRowGrain(H), func(lo, hi int) {
 		var tmp [lstmChunk]float32
 		for r := lo; r < hi; r++ {
-			g, dg := actR(r), dgiR(r)
-			dh, c, cp, dc, dcp := dhR(r), cR(r), cpR(r), dcR(r), dcpR(r)
+			g, dg := actR.at(r), dgiR.at(r)
+			dh, c, cp, dc, dcp := dhR.at(r), cR.at(r), cpR.at(r), dcR.at(r), dcpR.at(r)
 			for j0 := 0; j0 < H; j0 += lstmChunk {
 				j1 := min(H, j0+lstmChunk)
 				tcs := tmp[:j1-j0]
