@@ -18,7 +18,7 @@ type Config struct {
 	Model   string  `json:"model"`   // lstm, bilstm, bag or transformer
 	Vocab   int     `json:"vocab"`   // the most frequent training tokens kept (besides <pad> and <unk>)
 	MaxLen  int     `json:"max_len"` // tokens kept from the start of each post
-	Buckets int     `json:"buckets"` // hashed bigram ids of the bag model
+	Buckets int     `json:"buckets"` // hashed bigram (and out-of-vocabulary word) ids of the bag model
 	Epochs  int     `json:"epochs"`
 	Batch   int     `json:"batch"`
 	Embed   int     `json:"embed"`  // embedding size (LSTMs and bag)
@@ -52,7 +52,7 @@ func defaults() Config {
 var modelDefaults = map[string]map[string]string{
 	ModelLSTM:        {},
 	ModelBiLSTM:      {},
-	ModelBag:         {"maxlen": "1000", "lr": "0.005", "dropout": "0", "bucket": "false"},
+	ModelBag:         {"vocab": "100000", "maxlen": "1000", "lr": "0.002", "dropout": "0", "bucket": "false"},
 	ModelTransformer: {"hidden": "128", "layers": "2", "dropout": "0.1", "lr": "0.0005", "bucket": "true"},
 }
 
@@ -74,17 +74,17 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("newsgroups", flag.ContinueOnError)
 	fs.StringVar(&c.Data, "data", "", "the corpus: 20news-bydate.tar.gz or the folder it was extracted to; \"sample\" for the embedded sample (default: the user's cache, downloaded once)")
 	fs.StringVar(&c.Model, "model", c.Model, "lstm (the reference), bilstm (bidirectional, max-pooled), bag (fastText-style n-grams) or transformer")
-	fs.IntVar(&c.Vocab, "vocab", c.Vocab, "vocabulary size: the most frequent training tokens (plus <pad> and <unk>)")
+	fs.IntVar(&c.Vocab, "vocab", c.Vocab, "vocabulary size: the most frequent training tokens (plus <pad> and <unk>; bag: 100000)")
 	fs.IntVar(&c.MaxLen, "maxlen", c.MaxLen, "tokens kept from the start of each post (bag: 1000)")
-	fs.IntVar(&c.Buckets, "buckets", c.Buckets, "hash buckets of the bag model's bigrams")
+	fs.IntVar(&c.Buckets, "buckets", c.Buckets, "hash buckets of the bag model's bigrams and out-of-vocabulary words")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "training epochs")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size")
 	fs.IntVar(&c.Embed, "embed", c.Embed, "embedding size (lstm, bilstm, bag)")
 	fs.IntVar(&c.Hidden, "hidden", c.Hidden, "hidden size (LSTM) or model size (transformer)")
 	fs.IntVar(&c.Layers, "layers", c.Layers, "LSTM or Transformer layers")
 	fs.IntVar(&c.Heads, "heads", c.Heads, "attention heads (transformer)")
-	fs.Float64Var(&c.Dropout, "dropout", c.Dropout, "dropout between LSTM layers (transformer: 0.1, bag: none)")
-	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate (transformer: 0.0005, bag: 0.005)")
+	fs.Float64Var(&c.Dropout, "dropout", c.Dropout, "dropout between LSTM layers (transformer: 0.1; bag: the probability of leaving out each distinct word or bigram of a training post, default 0)")
+	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate (transformer: 0.0005, bag: 0.002)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the initialization, shuffling and dropout")
 	fs.BoolVar(&c.Remove, "remove", false, "remove headers, footers and quotes from the posts (scikit-learn's remove=('headers', 'footers', 'quotes'))")
 	fs.BoolVar(&c.Bucket, "bucket", c.Bucket, "batch posts of similar length together (bag: false)")

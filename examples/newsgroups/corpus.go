@@ -6,9 +6,11 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/godl/godl/text"
@@ -93,6 +95,9 @@ func sampleCorpus(rm newsgroups.Remove) (*newsgroups.Corpus, error) {
 type Encoded struct {
 	IDs    [][]int64 // one row per post; never empty
 	Labels []int64
+	// TF holds, for the bag model, the sublinear term frequency 1 + ln(count) of each id of
+	// IDs (whose ids are then each post's distinct ones, in increasing order); nil otherwise.
+	TF [][]float32
 }
 
 // Tokens returns the number of ids.
@@ -134,6 +139,42 @@ func featurizerFor(cfg Config, v *text.Vocab) *Featurizer {
 	return &Featurizer{Vocab: v, MaxLen: cfg.MaxLen, Bigrams: cfg.Model == ModelBag, Buckets: cfg.Buckets}
 }
 
+// EncodeBag returns the distinct ids of one post for the bag model, in increasing order, with
+// the sublinear term frequency 1 + ln(count) of each.
+func (f *Featurizer) EncodeBag(s string) ([]int64, []float32) {
+	ids := slices.Clone(f.Encode(s))
+	slices.Sort(ids)
+	var tf []float32
+	out := ids[:0]
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && ids[j] == ids[i] {
+			j++
+		}
+		out = append(out, ids[i])
+		tf = append(tf, float32(1+math.Log(float64(j-i))))
+		i = j
+	}
+	return out, tf
+}
+
+// IDF returns the smoothed inverse document frequency ln((1+n)/(1+df)) + 1 of every id over
+// the n posts of e (encoded by EncodeBag), as scikit-learn's TfidfVectorizer computes it.
+func (f *Featurizer) IDF(e Encoded) []float32 {
+	df := make([]int, f.IDsSize())
+	for _, r := range e.IDs {
+		for _, id := range r {
+			df[id]++
+		}
+	}
+	n := float64(len(e.IDs))
+	idf := make([]float32, len(df))
+	for i, d := range df {
+		idf[i] = float32(math.Log((1+n)/(1+float64(d))) + 1)
+	}
+	return idf
+}
+
 // Encode returns the ids of one post. A post with no token gives one <unk>, so that every
 // sequence has a length of at least one (as pack_padded_sequence requires).
 func (f *Featurizer) Encode(s string) []int64 {
@@ -166,6 +207,11 @@ func (f *Featurizer) Encode(s string) []int64 {
 // EncodeAll encodes the documents.
 func (f *Featurizer) EncodeAll(docs []newsgroups.Document) Encoded {
 	e := Encoded{IDs: make([][]int64, len(docs)), Labels: newsgroups.Labels(docs)}
+	if f.Bigrams {
+		e.TF = make([][]float32, len(docs))
+		parallelFor(len(docs), func(i int) { e.IDs[i], e.TF[i] = f.EncodeBag(docs[i].Text) })
+		return e
+	}
 	parallelFor(len(docs), func(i int) { e.IDs[i] = f.Encode(docs[i].Text) })
 	return e
 }

@@ -12,8 +12,9 @@
 // (hidden 128, 2 layers, dropout 0.5, batch first, each post run over its own length) → the
 // last layer's final hidden state → Linear(128, 20), cross-entropy, Adam (lr 1e-3), batches
 // of 64 posts of similar length, 10 epochs, posts cut to 200 tokens. -model picks another:
-// bilstm (bidirectional, max-pooled over time), bag (the mean of the embeddings of unigrams
-// and hashed bigrams, fastText-style) or transformer (a small encoder, mean-pooled).
+// bilstm (bidirectional, max-pooled over time), bag (the TF-IDF weighted sum of the
+// embeddings of a post's words and hashed bigrams, fastText-style) or transformer (a small
+// encoder, mean-pooled).
 //
 // The corpus comes from -data (the official 20news-bydate.tar.gz or the folder it was
 // extracted to), or from the user's cache, where it is downloaded once. When neither works,

@@ -172,6 +172,18 @@ func mustSample(t *testing.T) *newsgroups.Corpus {
 // A run interrupted in the middle of an epoch and resumed in fresh objects ends with the bits
 // of a run that never stopped: weights, optimizer state and every figure.
 func TestResumeBitExact(t *testing.T) {
+	t.Run(ModelLSTM, func(t *testing.T) { testResumeBitExact(t, small) })
+	// The bag model draws its word dropout from the checkpointed generator.
+	t.Run(ModelBag, func(t *testing.T) {
+		testResumeBitExact(t, func(dir string) Config {
+			c := small(dir)
+			c.Model, c.Dropout, c.LR = ModelBag, 0.3, 0.01
+			return c
+		})
+	})
+}
+
+func testResumeBitExact(t *testing.T, small func(string) Config) {
 	straight := t.TempDir()
 	a, err := NewRun(context.Background(), small(straight), t.Output())
 	require.NoError(t, err)
@@ -393,6 +405,8 @@ func TestFlags(t *testing.T) {
 	o, err := parseFlags([]string{"-model", "bag"})
 	require.NoError(t, err)
 	assert.Equal(t, 1000, o.cfg.MaxLen)
+	assert.Equal(t, 100000, o.cfg.Vocab)
+	assert.Equal(t, 0.002, o.cfg.LR)
 	assert.False(t, o.cfg.Bucket)
 	o, err = parseFlags([]string{"-model", "bag", "-maxlen", "300"})
 	require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/godl/godl/checkpoint"
 	"github.com/godl/godl/nn"
 	"github.com/godl/godl/tensor"
+	"github.com/godl/godl/text/newsgroups"
 )
 
 // Prediction is a category and the probability the model gives it.
@@ -55,7 +56,7 @@ func LoadPredictor(dir string) (*Predictor, error) {
 
 // Predict returns every category with its probability for text, most probable first.
 func (p *Predictor) Predict(text string) []Prediction {
-	e := Encoded{IDs: [][]int64{p.Feat.Encode(text)}, Labels: []int64{0}}
+	e := p.Feat.EncodeAll([]newsgroups.Document{{Text: text}})
 	b := makeBatch(e, []int{0}, p.Settings.Config.Model == ModelBag, tensor.CPU)
 	probs := p.Model.Forward(b, false).Data().Softmax(1).Float32s()
 	out := make([]Prediction, len(probs))

@@ -97,6 +97,10 @@ func newRunWith(cfg Config, c *newsgroups.Corpus, src string, feat *Featurizer) 
 	if r.Model, err = NewModel(cfg, feat.IDsSize(), len(c.Categories), r.DropRNG, dev); err != nil {
 		return nil, err
 	}
+	if bag, ok := r.Model.(*BagClassifier); ok {
+		idf := feat.IDF(r.TrainSet)
+		bag.IDF.Data().CopyFrom(tensor.From(idf, len(idf)).To(dev))
+	}
 	o := optim.AdamDefaults()
 	o.LR = cfg.LR
 	r.Opt = optim.NewAdam(nn.Parameters(r.Model), o)
@@ -211,11 +215,14 @@ func makeBatch(e Encoded, idx []int, bag bool, dev tensor.Device) *Batch {
 	}
 	if bag {
 		flat := make([]int64, 0, b.Tokens)
+		b.tf = make([]float32, 0, b.Tokens)
 		offsets := make([]int64, len(idx))
 		for k, i := range idx {
 			offsets[k] = int64(len(flat))
 			flat = append(flat, e.IDs[i]...)
+			b.tf = append(b.tf, e.TF[i]...)
 		}
+		b.flat = flat
 		b.IDs, b.Offsets = tensor.From(flat, len(flat)), tensor.From(offsets, len(offsets))
 	} else {
 		ex := make([]data.Example, len(idx))
