@@ -294,6 +294,9 @@ func (f *rnnFn) Forward(ctx *autograd.Context, in []*tensor.Tensor) []*tensor.Te
 	if seq != nil {
 		f.seq = seq
 		ctx.SaveForBackward(in[1], in[2])
+		if seq.ReadsOutput() {
+			ctx.SaveForBackward(y) // an in-place write to the output before backward is caught
+		}
 		ctx.ReleaseWithGraph(seq.Temporaries()...)
 	}
 	if cN != nil {

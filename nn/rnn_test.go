@@ -87,7 +87,20 @@ func TestRecurrentGradChecks(t *testing.T) {
 	x := r.Normal(tensor.Shape{T, B, I}, 0, 1, tensor.Float64)
 	h0 := r.Normal(tensor.Shape{4, B, H}, 0, 0.5, tensor.Float64)
 	c0 := r.Normal(tensor.Shape{4, B, H}, 0, 0.5, tensor.Float64)
-	lengths := []int{2, 4, 3}
+	// Variable lengths, and full batches (whose backward reads the outputs as the previous
+	// hidden states) with and without initial states.
+	for _, cs := range []struct {
+		name    string
+		lengths []int
+		states  bool
+	}{{"lengths", []int{2, 4, 3}, true}, {"full", nil, true}, {"full-no-states", nil, false}} {
+		lengths := cs.lengths
+		t.Run(cs.name, func(t *testing.T) { gradCheckRecurrent(t, x, h0, c0, lengths, cs.states) })
+	}
+}
+
+func gradCheckRecurrent(t *testing.T, x, h0, c0 *tensor.Tensor, lengths []int, states bool) {
+	const I, H = 2, 3
 	for _, mode := range []string{"lstm", "gru", "rnn-tanh", "rnn-relu"} {
 		t.Run(mode, func(t *testing.T) {
 			opt := RNNOptions{Layers: 2, Bidirectional: true, ReLU: mode == "rnn-relu",
@@ -130,7 +143,17 @@ func TestRecurrentGradChecks(t *testing.T) {
 				for i, s := range slots {
 					*s = xs[3+i]
 				}
-				outs := run(xs[0], xs[1], xs[2])
+				var outs []*autograd.Value
+				if states {
+					outs = run(xs[0], xs[1], xs[2])
+				} else {
+					outs = run(xs[0], nil, nil)
+					total := xs[1].Sum().MulScalar(0).Add(xs[2].Sum().MulScalar(0)) // unused states: zero gradient
+					for _, o := range outs {
+						total = total.Add(o.Sin().Sum())
+					}
+					return total
+				}
 				// One scalar from every output, weighted so that no gradient cancels.
 				total := outs[0].Tanh().Sum()
 				for k, o := range outs[1:] {
@@ -261,4 +284,23 @@ func TestRecurrentErrors(t *testing.T) {
 	keys := StateDictKeys(NewGRU(2, 3, RNNOptions{Bidirectional: true}))
 	assert.Equal(t, []string{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
 		"weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"}, keys)
+}
+
+// A full batch's backward pass reads the LSTM's outputs as the previous hidden states: writing
+// the output in place before Backward is caught, not silently wrong.
+func TestRecurrentOutputWrittenInPlace(t *testing.T) {
+	m := NewLSTM(3, 4, RNNOptions{Init: Init{RNG: tensor.NewRNG(5)}})
+	x := autograd.Const(tensor.NewRNG(6).Normal(tensor.Shape{5, 2, 3}, 0, 1))
+	out, _, _ := m.Forward(x, nil, nil, nil)
+	loss := out.Sum()
+	out.Data().AddScalarInPlace(1)
+	err := tensor.Maybe(func() { loss.Backward() })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "modified in place")
+	// With lengths the outputs are a padded copy and are not read: the same write is harmless.
+	out, _, _ = m.Forward(x, nil, nil, []int{5, 3})
+	loss = out.Sum()
+	out.Data().AddScalarInPlace(1)
+	require.NoError(t, tensor.Maybe(func() { loss.Backward() }))
+	assert.NotNil(t, m.Weights[0][0].WHh.Grad())
 }

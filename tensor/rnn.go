@@ -44,9 +44,11 @@ type RNNSequence struct {
 	xp     *Tensor // packed input [N, I]
 	gi     *Tensor // packed input projection [N, G·H]; its gradient in backward
 	act    *Tensor // [N, A·H]
-	hPrev  *Tensor // [N, H]
-	cPrev  *Tensor // [N, H] (LSTM)
-	cs     *Tensor // [N, H] (LSTM)
+	hPrev  *Tensor // [N, H]: each step's previous hidden state (nil where ys serves)
+	ys     *Tensor // [N, H]: the outputs, kept instead of hPrev for full batches (not the GRU)
+	h0     *Tensor // [B, H]: the initial hidden state, kept with ys when there is one
+	cs     *Tensor // [N, H] (LSTM): the cell state after each step, also the next step's previous one
+	c0     *Tensor // [B, H] (LSTM): the initial cell state, zeros without one
 	hasC0  bool
 	hasH0  bool
 	xShape Shape
@@ -56,7 +58,7 @@ type RNNSequence struct {
 // releases them itself (autograd.Context.ReleaseWithGraph); Release releases them all.
 func (s *RNNSequence) Temporaries() []*Tensor {
 	var out []*Tensor
-	for i, t := range []*Tensor{s.xp, s.gi, s.act, s.hPrev, s.cPrev, s.cs} {
+	for i, t := range []*Tensor{s.xp, s.gi, s.act, s.hPrev, s.ys, s.h0, s.cs, s.c0} {
 		if t != nil && !(i == 2 && t == s.gi) { // act may be gi itself: listed once
 			out = append(out, t)
 		}
@@ -64,9 +66,14 @@ func (s *RNNSequence) Temporaries() []*Tensor {
 	return out
 }
 
+// ReadsOutput reports whether RNNBackward reads the output y of the forward pass (it does
+// for full batches of every cell but the GRU, instead of keeping a copy of each step's
+// previous hidden state): y must then not be written in place before the backward pass.
+func (s *RNNSequence) ReadsOutput() bool { return s.ys != nil }
+
 // Release returns the buffers the sequence kept. Using it afterwards panics.
 func (s *RNNSequence) Release() {
-	for _, t := range []*Tensor{s.xp, s.gi, s.act, s.hPrev, s.cPrev, s.cs} {
+	for _, t := range []*Tensor{s.xp, s.gi, s.act, s.hPrev, s.ys, s.h0, s.cs, s.c0} {
 		t.Release()
 	}
 	s.xp, s.gi, s.act = nil, nil, nil
@@ -132,8 +139,8 @@ func (v *rowView) at(r0, rows int, base int) Strided {
 // of y past its end are zero, its final state is the one after its last step, and the steps
 // past its end cost nothing, as with PyTorch's packed sequences. With reverse, each sequence
 // is run from its last step to its first. With keep, the forward pass keeps what RNNBackward
-// needs and returns it; otherwise seq is nil. It panics if the shapes, dtypes or devices do
-// not fit.
+// needs and returns it (see RNNSequence.ReadsOutput); otherwise seq is nil. It panics if the
+// shapes, dtypes or devices do not fit.
 func RNNForward(mode RNNMode, x *Tensor, w RNNWeights, h0, c0 *Tensor, lengths []int, reverse, keep bool) (y, hN, cN *Tensor, seq *RNNSequence) {
 	const op = "tensor.RNNForward"
 	if mode > GRU {
@@ -219,11 +226,22 @@ func RNNForward(mode RNNMode, x *Tensor, w RNNWeights, h0, c0 *Tensor, lengths [
 	} else if keep {
 		s.act = alloc(dev, dt, []int{rows, A * H})
 	}
-	if keep {
+	// With every sequence running all T steps, a step's previous hidden state is the previous
+	// step's output (or the initial state): the backward pass reads the outputs instead of a
+	// copy, for the cells whose backward step does not read HPrev (all but the GRU).
+	fromYs := keep && full && N > 0 && mode != GRU
+	if keep && !fromYs {
 		s.hPrev = alloc(dev, dt, []int{rows, H})
+	}
+	if fromYs && h0 != nil {
+		s.h0 = hbuf.Clone()
+	}
+	if keep {
 		if mode == LSTM {
-			s.cPrev = alloc(dev, dt, []int{rows, H})
+			// A step's previous cell state is the previous step's row of cs, or the initial
+			// state for a sequence's first step: the backward pass reads it from there.
 			s.cs = alloc(dev, dt, []int{rows, H})
+			s.c0 = cbuf.Clone()
 		}
 	} else {
 		s.act = sc.Own(alloc(dev, dt, []int{B, A * H}))
@@ -241,15 +259,12 @@ func RNNForward(mode RNNMode, x *Tensor, w RNNWeights, h0, c0 *Tensor, lengths [
 	cell := newCellRunner(mode, dev, dt, H)
 	vGi, vGh, vH, vHp := newRowView(s.gi), newRowView(gh), newRowView(hbuf), newRowView(ys)
 	vAct := newRowView(s.act)
-	var vHPrev, vC, vCPrev, vCbuf *rowView
-	if keep {
+	var vHPrev, vC, vCbuf *rowView
+	if s.hPrev != nil {
 		vHPrev = newRowView(s.hPrev)
 	}
 	if mode == LSTM {
 		vC, vCbuf = newRowView(s.cs), newRowView(cbuf)
-		if keep {
-			vCPrev = newRowView(s.cPrev)
-		}
 	}
 	for step := range T {
 		t := step
@@ -266,7 +281,7 @@ func RNNForward(mode RNNMode, x *Tensor, w RNNWeights, h0, c0 *Tensor, lengths [
 			actRow = 0
 		}
 		hPrev := vH.at(0, b, hbuf.layout.Offset)
-		if keep {
+		if vHPrev != nil {
 			dev.Copy(vHPrev.at(r0, b, s.hPrev.layout.Offset), hPrev)
 		}
 		ghS := vGh.at(0, b, gh.layout.Offset)
@@ -277,9 +292,6 @@ func RNNForward(mode RNNMode, x *Tensor, w RNNWeights, h0, c0 *Tensor, lengths [
 		}
 		if mode == LSTM {
 			a.CPrev = vCbuf.at(0, b, cbuf.layout.Offset)
-			if keep {
-				dev.Copy(vCPrev.at(r0, b, s.cPrev.layout.Offset), a.CPrev)
-			}
 			a.C = vC.at(actRow, b, s.cs.layout.Offset)
 		}
 		cell.forward(a)
@@ -290,6 +302,9 @@ func RNNForward(mode RNNMode, x *Tensor, w RNNWeights, h0, c0 *Tensor, lengths [
 	}
 	keep2(x, w.WIh, w.WHh, w.BHh, h0, c0)
 	hN, cN = hbuf.Clone(), cbuf
+	if fromYs {
+		s.ys = ys.Reshape(N, H) // a second handle: unpack gives ys up as y
+	}
 	y = s.unpack(ys, N, H)
 	if !keep {
 		s.Release()
@@ -402,10 +417,14 @@ func RNNBackward(s *RNNSequence, dy, dhN, dcN *Tensor) RNNGrads {
 	}
 	whh := s.w.WHh.strided()
 	cell := newCellRunner(mode, dev, dt, H)
-	vAct, vHPrev, vDgi, vDgh, vDh := newRowView(s.act), newRowView(s.hPrev), newRowView(dgi), newRowView(dgh), newRowView(dh)
-	var vCPrev, vC, vDc *rowView
+	vAct, vDgi, vDgh, vDh := newRowView(s.act), newRowView(dgi), newRowView(dgh), newRowView(dh)
+	var vHPrev *rowView
+	if s.hPrev != nil {
+		vHPrev = newRowView(s.hPrev)
+	}
+	var vCPrev, vC0, vC, vDc *rowView
 	if mode == LSTM {
-		vCPrev, vC, vDc = newRowView(s.cPrev), newRowView(s.cs), newRowView(dc)
+		vCPrev, vC0, vC, vDc = newRowView(s.cs), newRowView(s.c0), newRowView(s.cs), newRowView(dc)
 	}
 	var vTmp *rowView
 	if tmp != nil {
@@ -432,18 +451,48 @@ func RNNBackward(s *RNNSequence, dy, dhN, dcN *Tensor) RNNGrads {
 			dev.Binary(OpAdd, dhS, dhS, dyRow)
 		}
 		a := device.RNNCellArgs{
-			Act: vAct.at(r0, b, s.act.layout.Offset), HPrev: vHPrev.at(r0, b, s.hPrev.layout.Offset),
-			DH: dhS, DGi: vDgi.at(r0, b, dgi.layout.Offset), DGh: vDgh.at(r0, b, dgh.layout.Offset),
+			Act: vAct.at(r0, b, s.act.layout.Offset),
+			DH:  dhS, DGi: vDgi.at(r0, b, dgi.layout.Offset), DGh: vDgh.at(r0, b, dgh.layout.Offset),
 		}
-		if mode == LSTM {
-			a.CPrev, a.C = vCPrev.at(r0, b, s.cPrev.layout.Offset), vC.at(r0, b, s.cs.layout.Offset)
-			a.DC = vDc.at(0, b, dc.layout.Offset)
-			a.DCPrev = a.DC
+		if vHPrev != nil {
+			a.HPrev = vHPrev.at(r0, b, s.hPrev.layout.Offset)
 		}
 		if mode == GRU {
 			a.DHPrev = vTmp.at(0, b, tmp.layout.Offset)
 		}
-		cell.backward(a)
+		if mode == LSTM {
+			a.C = vC.at(r0, b, s.cs.layout.Offset)
+			a.DC = vDc.at(0, b, dc.layout.Offset)
+			a.DCPrev = a.DC
+			// The rows that ran the step before (in the order the forward pass ran) take
+			// their previous cell state from its rows of cs; the others start at step t,
+			// from the initial state. The cell works row by row: two calls where both kinds
+			// occur.
+			prev, cont := t-1, b
+			if s.reverse {
+				prev = t + 1
+			}
+			if prev < 0 || prev >= T {
+				cont = 0
+			} else {
+				cont = min(b, s.bs[prev])
+			}
+			if cont > 0 {
+				part := a
+				if cont < b {
+					part = a.Rows(0, cont)
+				}
+				part.CPrev = vCPrev.at(s.off[prev], cont, s.cs.layout.Offset)
+				cell.backward(part)
+			}
+			if cont < b {
+				part := a.Rows(cont, b)
+				part.CPrev = vC0.at(cont, b-cont, s.c0.layout.Offset)
+				cell.backward(part)
+			}
+		} else {
+			cell.backward(a)
+		}
 		dev.MatMul(dhS, a.DGh, whh) // the hidden state's gradient through the recurrent weights
 		if mode == GRU {
 			dev.Binary(OpAdd, dhS, dhS, a.DHPrev) // and through z·hPrev
@@ -453,7 +502,11 @@ func RNNBackward(s *RNNSequence, dy, dhN, dcN *Tensor) RNNGrads {
 
 	var g RNNGrads
 	g.WIh = MatMul(sc.Own(dgi.T()), s.xp)
-	g.WHh = MatMul(sc.Own(dgh.T()), s.hPrev)
+	if s.ys != nil {
+		g.WHh = s.recurrentWeightGrad(dgh, N, &sc)
+	} else {
+		g.WHh = MatMul(sc.Own(dgh.T()), s.hPrev)
+	}
 	if N == 0 {
 		g.WIh.Fill(0)
 		g.WHh.Fill(0)
@@ -484,6 +537,28 @@ func RNNBackward(s *RNNSequence, dy, dhN, dcN *Tensor) RNNGrads {
 		g.C0 = dc
 	} else if dc != nil {
 		dc.Release()
+	}
+	return g
+}
+
+// recurrentWeightGrad is Σ_t dghₜᵀ·hPrevₜ for a full batch, from the outputs: the rows of
+// every step but the first (in the order the forward pass ran) have as previous states the
+// outputs of the step before, B rows earlier (later, in reverse); the first step's are the
+// initial state (zeros without one).
+func (s *RNNSequence) recurrentWeightGrad(dgh *Tensor, N int, sc *Scope) *Tensor {
+	B := s.B
+	first, rest, prevs := 0, B, 0 // rows of dgh: the first step's, the others'; rows of ys before them
+	if s.reverse {
+		first, rest, prevs = N-B, 0, B
+	}
+	var g *Tensor
+	if N > B {
+		g = MatMul(sc.Own(sc.Own(dgh.Narrow(0, rest, N-B)).T()), sc.Own(s.ys.Narrow(0, prevs, N-B)))
+	} else {
+		g = Zeros(Shape{dgh.Size(1), s.H}, dgh.DType(), On(dgh.Device()))
+	}
+	if s.h0 != nil {
+		g.AddInPlace(sc.Own(MatMul(sc.Own(sc.Own(dgh.Narrow(0, first, B)).T()), s.h0)))
 	}
 	return g
 }

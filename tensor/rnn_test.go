@@ -27,8 +27,17 @@ func TestRNNSequenceTemporaries(t *testing.T) {
 		}
 		assert.True(t, seen[seq.gi], "%v: the projection is not listed", mode)
 		assert.True(t, seen[seq.act], "%v: the activations are not listed", mode)
-		want := map[RNNMode]int{LSTM: 5, GRU: 4, RNNTanh: 3}[mode] // xp, gi (= act but for the GRU), act, hPrev, cPrev, cs
+		want := map[RNNMode]int{LSTM: 5, GRU: 4, RNNTanh: 3}[mode] // xp, gi (= act but for the GRU), act, hPrev; LSTM: cs, c0
 		assert.Len(t, tmp, want, "%v", mode)
+		// What a sequence keeps, in elements: the LSTM keeps no copy of each step's previous
+		// cell state (the previous step's row of cs is that state), only the initial one.
+		n := 0
+		for _, x := range tmp {
+			n += x.Numel()
+		}
+		N := T * B
+		wantN := map[RNNMode]int{LSTM: N*I + N*4*H + N*H + N*H + B*H, GRU: N*I + N*3*H + N*4*H + N*H, RNNTanh: N*I + N*H + N*H}[mode]
+		assert.Equal(t, wantN, n, "%v: elements kept", mode)
 		for _, x := range tmp {
 			x.Release()
 		}

@@ -28,25 +28,25 @@ func TestEncodeBag(t *testing.T) {
 	ids, tf := f.EncodeBag("apple apple apple durian apple")
 	require.Len(t, tf, len(ids))
 	assert.IsIncreasing(t, ids)
-	count := map[int64]int{}
+	count := map[int32]int{}
 	for _, id := range raw {
-		count[id]++
+		count[int32(id)]++
 	}
 	require.Len(t, ids, len(count))
 	for i, id := range ids {
 		assert.InDelta(t, 1+math.Log(float64(count[id])), float64(tf[i]), 1e-6, "id %d", id)
 	}
-	assert.Equal(t, 4, count[apple])
+	assert.Equal(t, 4, count[int32(apple)])
 	// An empty post is one <unk>.
 	ids, tf = f.EncodeBag("!!")
-	assert.Equal(t, []int64{text.UnkID}, ids)
+	assert.Equal(t, []int32{text.UnkID}, ids)
 	assert.Equal(t, []float32{1}, tf)
 }
 
 // IDF is scikit-learn's smoothed ln((1+n)/(1+df)) + 1.
 func TestIDF(t *testing.T) {
 	f := bagFeaturizer(t)
-	e := Encoded{IDs: [][]int64{{2, 3}, {2}, {2, 5}}}
+	e := Encoded{IDs: [][]int32{{2, 3}, {2}, {2, 5}}}
 	idf := f.IDF(e)
 	require.Len(t, idf, f.IDsSize())
 	want := func(df float64) float32 { return float32(math.Log(4/(1+df)) + 1) }

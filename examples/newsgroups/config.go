@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -64,6 +65,7 @@ type options struct {
 	export  string
 	top     int
 	gcPct   int             // the collector's GOGC for this run
+	mem     memLimit        // the runtime's soft memory limit
 	set     map[string]bool // flags given on the command line
 }
 
@@ -95,6 +97,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.predict, "predict", "", "classify this text with the model saved in -out (\"-\" reads the text from stdin) and exit")
 	fs.IntVar(&o.top, "top", 5, "categories -predict prints")
 	fs.IntVar(&o.gcPct, "gogc", defaultGCPercent(), "the garbage collector's target heap growth in percent (as GOGC; default 25, or GOGC from the environment): the heap is mostly large pointer-free tensors, so collecting more often costs little time and keeps the peak memory near the live data")
+	memFlag := fs.String("memlimit", defaultMemLimit(), "the Go runtime's soft memory limit: auto (30% and 32 MiB above the largest live heap seen so far, raised as it grows), off, or a size such as 300MiB (default auto, or GOMEMLIMIT from the environment)")
 	fs.BoolVar(&o.resume, "resume", false, "continue the interrupted run saved in -out")
 	fs.StringVar(&o.export, "export", "", "write the vocabulary, encoded posts and batches to this folder for bench/pytorch_newsgroups.py, and exit")
 	fs.Usage = func() {
@@ -104,6 +107,11 @@ func parseFlags(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	mem, err := parseMemLimit(*memFlag)
+	if err != nil {
+		return o, err
+	}
+	o.mem = mem
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("newsgroups: unexpected arguments %q (text to classify goes after -predict, quoted)", fs.Args())
 	}
@@ -145,6 +153,9 @@ func (c Config) check() error {
 	}
 	if c.Model == ModelTransformer {
 		pos("heads", c.Heads)
+	}
+	if int64(c.Vocab)+2+int64(max(c.Buckets, 0)) >= math.MaxInt32 {
+		errs = append(errs, fmt.Errorf("-vocab %d and -buckets %d make more than 2³¹ ids", c.Vocab, c.Buckets))
 	}
 	if c.LR <= 0 {
 		errs = append(errs, fmt.Errorf("-lr must be positive, not %g", c.LR))

@@ -93,7 +93,7 @@ func sampleCorpus(rm newsgroups.Remove) (*newsgroups.Corpus, error) {
 
 // Encoded is a split of the corpus as ids.
 type Encoded struct {
-	IDs    [][]int64 // one row per post; never empty
+	IDs    [][]int32 // one row per post; never empty (int32: half the memory of int64 ids)
 	Labels []int64
 	// TF holds, for the bag model, the sublinear term frequency 1 + ln(count) of each id of
 	// IDs (whose ids are then each post's distinct ones, in increasing order); nil otherwise.
@@ -141,8 +141,8 @@ func featurizerFor(cfg Config, v *text.Vocab) *Featurizer {
 
 // EncodeBag returns the distinct ids of one post for the bag model, in increasing order, with
 // the sublinear term frequency 1 + ln(count) of each.
-func (f *Featurizer) EncodeBag(s string) ([]int64, []float32) {
-	ids := slices.Clone(f.Encode(s))
+func (f *Featurizer) EncodeBag(s string) ([]int32, []float32) {
+	ids := narrow(f.Encode(s))
 	slices.Sort(ids)
 	var tf []float32
 	out := ids[:0]
@@ -206,14 +206,32 @@ func (f *Featurizer) Encode(s string) []int64 {
 
 // EncodeAll encodes the documents.
 func (f *Featurizer) EncodeAll(docs []newsgroups.Document) Encoded {
-	e := Encoded{IDs: make([][]int64, len(docs)), Labels: newsgroups.Labels(docs)}
+	e := Encoded{IDs: make([][]int32, len(docs)), Labels: newsgroups.Labels(docs)}
 	if f.Bigrams {
 		e.TF = make([][]float32, len(docs))
 		parallelFor(len(docs), func(i int) { e.IDs[i], e.TF[i] = f.EncodeBag(docs[i].Text) })
 		return e
 	}
-	parallelFor(len(docs), func(i int) { e.IDs[i] = f.Encode(docs[i].Text) })
+	parallelFor(len(docs), func(i int) { e.IDs[i] = narrow(f.Encode(docs[i].Text)) })
 	return e
+}
+
+// narrow returns ids as int32: Config.check keeps every id below 2³¹.
+func narrow(ids []int64) []int32 {
+	out := make([]int32, len(ids))
+	for i, id := range ids {
+		out[i] = int32(id)
+	}
+	return out
+}
+
+// widen returns ids as the int64 that tensors of ids hold.
+func widen(ids []int32) []int64 {
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = int64(id)
+	}
+	return out
 }
 
 // IDsSize is the number of ids the model's embedding needs.

@@ -54,7 +54,7 @@ func (r *Run) Export(dir string) error {
 		if err := write(name, func(w *bufio.Writer) {
 			for i, ids := range e.IDs {
 				fmt.Fprintf(w, "%d\t", e.Labels[i])
-				ints(w, ids)
+				ints(w, widen(ids))
 				w.WriteByte('\n')
 			}
 		}); err != nil {

@@ -84,6 +84,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	tensor.SetNumThreads(cfg.Threads)
 	runtime.GOMAXPROCS(max(cfg.Threads, 2))
 	debug.SetGCPercent(o.gcPct)
+	if !o.mem.auto {
+		debug.SetMemoryLimit(o.mem.bytes)
+	}
 
 	if o.predict != "" {
 		txt, err := readText(o.predict, stdin)
@@ -121,6 +124,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	r.Log = stdout
+	if o.mem.auto {
+		r.mem = newMemGovernor()
+	}
 	if !r.Cfg.Quiet {
 		r.Bar = stderr
 	}

@@ -420,6 +420,8 @@ func TestFlags(t *testing.T) {
 	_, err = parseFlags([]string{"-epochs", "0", "-lr", "-1"})
 	assert.ErrorContains(t, err, "-epochs must be positive")
 	assert.ErrorContains(t, err, "-lr must be positive")
+	_, err = parseFlags([]string{"-model", "bag", "-vocab", "2147000000", "-buckets", "1000000"})
+	assert.ErrorContains(t, err, "make more than 2³¹ ids")
 	_, err = parseFlags([]string{"some", "text"})
 	assert.ErrorContains(t, err, "unexpected arguments")
 	_, err = openDevice("cuda")

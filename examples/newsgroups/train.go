@@ -71,6 +71,7 @@ type Run struct {
 	OnBatch func(epoch, batch int)
 
 	lastPred []int
+	mem      *memGovernor // nil: the limit is the runtime's own
 }
 
 // NewRun loads the corpus cfg names, builds the vocabulary, encodes the posts and makes a
@@ -219,7 +220,9 @@ func makeBatch(e Encoded, idx []int, bag bool, dev tensor.Device) *Batch {
 		offsets := make([]int64, len(idx))
 		for k, i := range idx {
 			offsets[k] = int64(len(flat))
-			flat = append(flat, e.IDs[i]...)
+			for _, id := range e.IDs[i] {
+				flat = append(flat, int64(id))
+			}
 			b.tf = append(b.tf, e.TF[i]...)
 		}
 		b.flat = flat
@@ -227,7 +230,7 @@ func makeBatch(e Encoded, idx []int, bag bool, dev tensor.Device) *Batch {
 	} else {
 		ex := make([]data.Example, len(idx))
 		for k, i := range idx {
-			ex[k] = data.Example{IDs: e.IDs[i], Label: e.Labels[i]}
+			ex[k] = data.Example{IDs: widen(e.IDs[i]), Label: e.Labels[i]}
 		}
 		c, _ := data.Collate(ex)
 		b.IDs = c.IDs
@@ -306,6 +309,9 @@ func (r *Run) Train(ctx context.Context) error {
 				return err
 			}
 			l := r.Step(b)
+			if r.mem != nil {
+				r.mem.update()
+			}
 			r.State.LossSum += l * float64(len(b.Index))
 			r.State.Seen += len(b.Index)
 			r.State.Tokens += b.Tokens

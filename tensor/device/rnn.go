@@ -77,6 +77,27 @@ type RNNCellArgs struct {
 	DGi, DGh, DHPrev, DCPrev  Strided
 }
 
+// Rows returns the operands restricted to rows [lo, hi) of the batch (Bhh, a vector, whole).
+// Kernels work row by row, so a step may run in parts: package tensor runs the LSTM's
+// backward step in two where some rows continue from the previous step and others start.
+func (a RNNCellArgs) Rows(lo, hi int) RNNCellArgs {
+	sub := func(s Strided) Strided {
+		if s.Buf == nil {
+			return s
+		}
+		l := s.Layout.Clone()
+		l.Offset += lo * l.Strides[0]
+		l.Shape[0] = hi - lo
+		return Strided{Buf: s.Buf, Layout: l}
+	}
+	return RNNCellArgs{
+		Gi: sub(a.Gi), Gh: sub(a.Gh), HPrev: sub(a.HPrev), CPrev: sub(a.CPrev), Bhh: a.Bhh,
+		Act: sub(a.Act), H: sub(a.H), C: sub(a.C),
+		DH: sub(a.DH), DC: sub(a.DC),
+		DGi: sub(a.DGi), DGh: sub(a.DGh), DHPrev: sub(a.DHPrev), DCPrev: sub(a.DCPrev),
+	}
+}
+
 // RNNCellKernel is an optional fused kernel: one step of a recurrent cell, forward or backward,
 // in one pass over its operands, as RNNCellArgs defines. Package tensor composes the same
 // step from primitives for devices without it; that form stays the reference the fused one is
