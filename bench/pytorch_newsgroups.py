@@ -5,6 +5,9 @@ The model: Embedding(vocab, 100, padding_idx=0) -> LSTM(hidden 128, 2 layers, dr
 batch_first) -> the last layer's hidden state after each post's own last token ->
 Linear(128, 20); cross-entropy; Adam (lr 1e-3).
 
+Both start from the same weights: the script loads the Go program's initial ones from the
+export's init.safetensors (--own-init draws PyTorch's own); only the dropout masks differ.
+
 How the lengths reach the LSTM: by default the LSTM runs over the padded batch (posts are
 padded at the end) and the model takes the last layer's output at each post's last real step,
 which is exactly the final hidden state of a packed sequence (a step never sees the steps after
@@ -29,6 +32,7 @@ format; the final line is a JSON object with every figure.
 import argparse
 import json
 import os
+import struct
 import sys
 import time
 
@@ -54,6 +58,22 @@ def read_batches(path):
             ep, rest = line.rstrip("\n").split("\t")
             epochs.setdefault(int(ep), []).append([int(x) for x in rest.split()])
     return epochs
+
+
+def read_safetensors(path):
+    """The tensors of a safetensors file (8-byte little-endian header length, JSON header, data)."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    dtypes = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        lo, hi = info["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[lo:hi]), dtype=dtypes[info["dtype"]]).reshape(info["shape"])
+    return out
 
 
 class Classifier(torch.nn.Module):
@@ -88,6 +108,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-batches", type=int, default=0, help="train on the first N batches of each epoch only (0: all) and skip the evaluation, to time a slow run")
     ap.add_argument("--progress", type=int, default=20, help="print the time every N batches on stderr (0: never)")
+    ap.add_argument("--own-init", action="store_true", help="draw the initial weights with PyTorch's initializers instead of loading the Go program's (init.safetensors)")
     ap.add_argument("--packed", action="store_true", help="run the LSTM over pack_padded_sequence (slow in PyTorch 1.13 on the CPU) instead of the padded batch")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -101,6 +122,12 @@ def main():
     batches = read_batches(os.path.join(args.export, "batches.txt"))
     epochs = args.epochs or cfg["epochs"]
     model = Classifier(s["vocab_len"], cfg["embed"], cfg["hidden"], cfg["layers"], cfg["dropout"], len(s["categories"]))
+    init = os.path.join(args.export, "init.safetensors")
+    if not args.own_init and os.path.exists(init):
+        model.load_state_dict(read_safetensors(init), strict=True)
+        print("initial weights: the Go program's (init.safetensors)", flush=True)
+    else:
+        print("initial weights: PyTorch's own initializers", flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: {len(train)} training and {len(test)} test posts, "
           f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)

@@ -66,6 +66,7 @@ type options struct {
 	top     int
 	gcPct   int             // the collector's GOGC for this run
 	mem     memLimit        // the runtime's soft memory limit
+	cpuProf string          // file for a CPU profile of the run
 	set     map[string]bool // flags given on the command line
 }
 
@@ -98,8 +99,9 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.top, "top", 5, "categories -predict prints")
 	fs.IntVar(&o.gcPct, "gogc", defaultGCPercent(), "the garbage collector's target heap growth in percent (as GOGC; default 25, or GOGC from the environment): the heap is mostly large pointer-free tensors, so collecting more often costs little time and keeps the peak memory near the live data")
 	memFlag := fs.String("memlimit", defaultMemLimit(), "the Go runtime's soft memory limit: auto (30% and 32 MiB above the largest live heap seen so far, raised as it grows), off, or a size such as 300MiB (default auto, or GOMEMLIMIT from the environment)")
+	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	fs.BoolVar(&o.resume, "resume", false, "continue the interrupted run saved in -out")
-	fs.StringVar(&o.export, "export", "", "write the vocabulary, encoded posts and batches to this folder for bench/pytorch_newsgroups.py, and exit")
+	fs.StringVar(&o.export, "export", "", "write the vocabulary, encoded posts, batches and initial weights to this folder for bench/pytorch_newsgroups.py, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./examples/newsgroups [flags]\n\nTrains a text classifier on 20 Newsgroups. Flags:\n")
 		fs.PrintDefaults()

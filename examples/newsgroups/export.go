@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/godl/godl/checkpoint"
 )
 
 // Export writes what bench/pytorch_newsgroups.py needs to train on exactly the inputs this
@@ -16,10 +18,15 @@ import (
 //   - train.txt and test.txt: one post per line, its label, a tab, and its ids separated by
 //     spaces (already cut to -maxlen);
 //   - batches.txt: the training batches of every epoch, one per line: the epoch (from 0), a
-//     tab, and the indices (lines of train.txt, from 0) separated by spaces.
+//     tab, and the indices (lines of train.txt, from 0) separated by spaces;
+//   - init.safetensors: the model's initial weights, by PyTorch's state_dict names, so that
+//     both start from the same point.
 func (r *Run) Export(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	if err := checkpoint.SaveModel(filepath.Join(dir, "init.safetensors"), r.Model, map[string]string{"model": r.Cfg.Model}); err != nil {
+		return fmt.Errorf("newsgroups: exporting the initial weights: %w", err)
 	}
 	s := settings{Config: r.Cfg, Categories: r.Categories, VocabLen: r.Feat.Vocab.Len()}
 	if err := writeJSON(filepath.Join(dir, settingsFile), s); err != nil {

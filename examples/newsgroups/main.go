@@ -50,6 +50,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	_ "github.com/godl/godl/cuda" // registers the "cuda" device (a stub without -tags cuda)
@@ -84,6 +85,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	tensor.SetNumThreads(cfg.Threads)
 	runtime.GOMAXPROCS(max(cfg.Threads, 2))
 	debug.SetGCPercent(o.gcPct)
+	if o.cpuProf != "" {
+		f, err := os.Create(o.cpuProf)
+		if err != nil {
+			return fmt.Errorf("newsgroups: -cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("newsgroups: -cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if !o.mem.auto {
 		debug.SetMemoryLimit(o.mem.bytes)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/godl/godl/checkpoint"
 	"github.com/godl/godl/nn"
+	"github.com/godl/godl/tensor"
 	"github.com/godl/godl/text/newsgroups"
 )
 
@@ -399,6 +402,17 @@ func TestExport(t *testing.T) {
 	v, err := loadVocab(dir)
 	require.NoError(t, err)
 	assert.Equal(t, 20002, v.Len())
+	// The initial weights are the ones a fresh run of the same settings draws.
+	r, err := NewRun(context.Background(), Config{Data: SampleData, Model: ModelLSTM, Vocab: 20000, MaxLen: 200, Epochs: 2, Batch: 64,
+		Embed: 100, Hidden: 128, Layers: 2, Dropout: 0.5, LR: 1e-3, Seed: 1, Bucket: true, Threads: 1, Device: "cpu"}, io.Discard)
+	require.NoError(t, err)
+	m, err := NewModel(r.Cfg, r.Feat.IDsSize(), len(r.Categories), tensor.NewRNG(0), tensor.CPU)
+	require.NoError(t, err)
+	require.NoError(t, checkpoint.LoadModel(filepath.Join(dir, "init.safetensors"), m, true))
+	want := nn.StateDict(r.Model)
+	for name, w := range nn.StateDict(m) {
+		assert.Equal(t, want[name].Float32s(), w.Float32s(), name)
+	}
 }
 
 func TestFlags(t *testing.T) {
