@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-batches", type=int, default=0, help="train on the first N batches of each epoch only (0: all) and skip the evaluation, to time a slow run")
     ap.add_argument("--progress", type=int, default=20, help="print the time every N batches on stderr (0: never)")
+    ap.add_argument("--evaluate", metavar="MODEL", help="load a model.safetensors the Go program saved, print its test accuracy and exit")
     ap.add_argument("--own-init", action="store_true", help="draw the initial weights with PyTorch's initializers instead of loading the Go program's (init.safetensors)")
     ap.add_argument("--packed", action="store_true", help="run the LSTM over pack_padded_sequence (slow in PyTorch 1.13 on the CPU) instead of the padded batch")
     args = ap.parse_args()
@@ -136,6 +137,16 @@ def main():
     order = sorted(range(len(test)), key=lambda i: len(test[i]))
     size = cfg["batch"]
     test_batches = [collate(test, test_y, order[lo : lo + size]) for lo in range(0, len(order), size)]
+
+    if args.evaluate:
+        model.load_state_dict(read_safetensors(args.evaluate), strict=True)
+        model.eval()
+        right = 0
+        with torch.no_grad():
+            for ids, lengths, y in test_batches:
+                right += int((model(ids, lengths).argmax(1) == y).sum())
+        print(f"{args.evaluate}: test accuracy {100 * right / len(test):.2f}%")
+        return
 
     # The padded form and the packed one compute the same function.
     model.eval()
