@@ -56,3 +56,19 @@ func TestMemGovernor(t *testing.T) {
 	g.update()
 	assert.Equal(t, limit, debug.SetMemoryLimit(-1), "a smaller live heap keeps the limit")
 }
+
+// Any -memlimit text parses to auto, off, a positive size, or an error naming the flag;
+// nothing panics or overflows.
+func FuzzParseMemLimit(f *testing.F) {
+	for _, s := range []string{"auto", "off", "0", "300MiB", "2GiB", "1", "9223372036854775807", "8388608TiB", "-1B", "KiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := parseMemLimit(s)
+		if err != nil {
+			assert.ErrorContains(t, err, "-memlimit")
+			return
+		}
+		assert.True(t, m.auto || m.bytes > 0, "%q gave %+v", s, m)
+	})
+}
