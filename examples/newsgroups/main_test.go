@@ -403,8 +403,9 @@ func TestExport(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 20002, v.Len())
 	// The initial weights are the ones a fresh run of the same settings draws.
-	r, err := NewRun(context.Background(), Config{Data: SampleData, Model: ModelLSTM, Vocab: 20000, MaxLen: 200, Epochs: 2, Batch: 64,
-		Embed: 100, Hidden: 128, Layers: 2, Dropout: 0.5, LR: 1e-3, Seed: 1, Bucket: true, Threads: 1, Device: "cpu"}, io.Discard)
+	cfg := defaults()
+	cfg.Data = SampleData
+	r, err := NewRun(context.Background(), cfg, io.Discard)
 	require.NoError(t, err)
 	m, err := NewModel(r.Cfg, r.Feat.IDsSize(), len(r.Categories), tensor.NewRNG(0), tensor.CPU)
 	require.NoError(t, err)

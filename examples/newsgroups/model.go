@@ -25,8 +25,7 @@ type Batch struct {
 	// Tokens is the number of real (not padding) ids in the batch.
 	Tokens int
 
-	flat []int64   // the bag model's ids on the host
-	tf   []float32 // and their term frequencies
+	tf []float32 // the bag model's term frequency of each id
 }
 
 // Classifier is a model of this program: a module that turns a batch into logits [B, classes].
@@ -94,21 +93,17 @@ func (m *BagClassifier) Members() []nn.Member {
 
 // Forward sums each post's TF-IDF weighted embeddings and classifies the sum.
 func (m *BagClassifier) Forward(b *Batch, grad bool) *autograd.Value {
-	idf := m.IDF.Data().Float32s()
-	w := make([]float32, len(b.flat))
+	w := m.IDF.Data().IndexSelect(0, b.IDs).Float32s() // each id's IDF, then its weight
 	var keep []float32
 	if grad && m.WordDropout > 0 && len(w) > 0 {
 		keep = m.RNG.Bernoulli(tensor.Shape{len(w)}, 1-m.WordDropout).Float32s()
 	}
-	off := b.Offsets.Int64s()
-	for k := range off {
-		lo, hi := int(off[k]), len(w)
-		if k+1 < len(off) {
-			hi = int(off[k+1])
-		}
+	lo := 0
+	for _, n := range b.Lens { // the bags one after the other
+		hi := lo + n
 		var ss float64
 		for j := lo; j < hi; j++ {
-			w[j] = b.tf[j] * idf[b.flat[j]]
+			w[j] *= b.tf[j]
 			if keep != nil {
 				w[j] *= keep[j]
 			}
@@ -120,6 +115,7 @@ func (m *BagClassifier) Forward(b *Batch, grad bool) *autograd.Value {
 				w[j] *= inv
 			}
 		}
+		lo = hi
 	}
 	wt := tensor.From(w, len(w)).AsType(m.Bag.Weight.DType()).To(m.Bag.Weight.Data().Device())
 	return m.FC.Forward(m.Bag.ForwardBags(ids(b, grad), b.Offsets, autograd.Const(wt)))

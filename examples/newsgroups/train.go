@@ -225,7 +225,6 @@ func makeBatch(e Encoded, idx []int, bag bool, dev tensor.Device) *Batch {
 			}
 			b.tf = append(b.tf, e.TF[i]...)
 		}
-		b.flat = flat
 		b.IDs, b.Offsets = tensor.From(flat, len(flat)), tensor.From(offsets, len(offsets))
 	} else {
 		ex := make([]data.Example, len(idx))
